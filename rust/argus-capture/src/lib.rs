@@ -1,0 +1,24 @@
+//! argus-capture: offline capture reading for argus-rs.
+//!
+//! [`CaptureReader`] turns a legacy pcap or pcapng file (or stdin), gzip
+//! compressed or not, into [`argus_core::packet::RawPacket`]s. Parsing of the
+//! container formats is pcap-parser's; this crate adds streaming, error
+//! reporting with byte offsets, time stamp normalisation to microseconds and
+//! libpcap's sanity checks, so that files are accepted and rejected where the
+//! libpcap-based reference Argus accepts and rejects them.
+//!
+//! Whether a packet's link type can be decoded is for the consumer to decide
+//! (`LinkType::is_supported`).
+
+mod error;
+mod gzip;
+mod legacy;
+mod limits;
+mod pcapng;
+mod pipeline;
+mod reader;
+mod source;
+
+pub use error::CaptureError;
+pub use pipeline::{Fill, Pipeline};
+pub use reader::{CaptureFormat, CaptureReader};

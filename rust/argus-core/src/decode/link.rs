@@ -1,0 +1,270 @@
+//! Link layers: each capture link type is peeled down to an ethertype-keyed
+//! payload, which [`dispatch_ethertype`] hands to the network layer.
+
+use super::{DecodeError, Decoded, Family, be16, be32, encaps, net};
+use crate::packet::LinkType;
+use etherparse::{Ethernet2HeaderSlice, SingleVlanHeaderSlice};
+
+pub const ETH_IPV4: u16 = 0x0800;
+pub const ETH_ARP: u16 = 0x0806;
+pub const ETH_RARP: u16 = 0x8035;
+pub const ETH_VLAN: u16 = 0x8100;
+pub const ETH_QINQ: u16 = 0x88a8;
+pub const ETH_QINQ_OLD: u16 = 0x9100;
+pub const ETH_IPV6: u16 = 0x86dd;
+pub const ETH_MPLS: u16 = 0x8847;
+pub const ETH_MPLS_MCAST: u16 = 0x8848;
+pub const ETH_PPPOE_SESS: u16 = 0x8864;
+
+/// How deep tunnels may nest before we stop peeling (keeps hostile input bounded).
+pub(super) const MAX_DEPTH: u8 = 8;
+
+pub(super) fn decode_link(lt: LinkType, d: &[u8], out: &mut Decoded) -> Result<(), DecodeError> {
+    match lt.0 {
+        1 => ethernet(d, 0, out, 0),
+        0 | 108 => null_loopback(d, lt, out),
+        9 | 50 => ppp(d, out, lt.0 == 50),
+        51 => pppoe_session(d, 0, out, 0),
+        12 | 14 | 101 => raw_ip(d, out),
+        228 => {
+            net::ipv4(d, 0, out, 0);
+            Ok(())
+        }
+        229 => {
+            net::ipv6(d, 0, out, 0);
+            Ok(())
+        }
+        104 => cisco_hdlc(d, out),
+        113 => linux_sll(d, out),
+        276 => linux_sll2(d, out),
+        _ => Err(DecodeError::UnsupportedLinkType(lt)),
+    }
+}
+
+/// Ethernet II / 802.3 frame starting at `off`.
+pub(super) fn ethernet(
+    d: &[u8],
+    off: usize,
+    out: &mut Decoded,
+    depth: u8,
+) -> Result<(), DecodeError> {
+    let frame = d.get(off..).unwrap_or(&[]);
+    let eth = Ethernet2HeaderSlice::from_slice(frame).map_err(|_| DecodeError::Truncated)?;
+    // Tunnelled frames (VXLAN, ERSPAN, ...) describe the inner conversation:
+    // the innermost MACs win, as the inner IP headers do.
+    out.has_mac = true;
+    out.src_mac = eth.source();
+    out.dst_mac = eth.destination();
+    out.encaps |= encaps::ETHER;
+    let ethertype = eth.ether_type().0;
+    dispatch_ethertype(d, off + 14, ethertype, out, depth);
+    Ok(())
+}
+
+/// Continue decoding the payload of a layer-2 header whose type field is `ethertype`.
+pub(super) fn dispatch_ethertype(
+    d: &[u8],
+    off: usize,
+    ethertype: u16,
+    out: &mut Decoded,
+    depth: u8,
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    out.ethertype = ethertype;
+    match ethertype {
+        0..=1500 => llc(d, off, out, depth),
+        ETH_IPV4 => net::ipv4(d, off, out, depth),
+        ETH_IPV6 => net::ipv6(d, off, out, depth),
+        ETH_ARP | ETH_RARP => net::arp(d, off, ethertype, out),
+        ETH_VLAN | ETH_QINQ | ETH_QINQ_OLD => {
+            let Some(tag) = d
+                .get(off..)
+                .and_then(|s| SingleVlanHeaderSlice::from_slice(s).ok())
+            else {
+                return;
+            };
+            out.encaps |= encaps::VLAN;
+            // Argus keeps the tag nearest the link header (the outer one of a QinQ pair).
+            if out.vlan_tci.is_none() {
+                out.vlan_tci = Some(be16(d, off).unwrap_or(0));
+            }
+            dispatch_ethertype(d, off + 4, tag.ether_type().0, out, depth + 1);
+        }
+        ETH_MPLS | ETH_MPLS_MCAST => mpls(d, off, out, depth),
+        ETH_PPPOE_SESS => {
+            let _ = pppoe_session(d, off, out, depth);
+        }
+        _ => {}
+    }
+}
+
+/// 802.2 LLC, with SNAP carrying an ethertype.
+fn llc(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
+    out.ethertype = 0;
+    let (Some(&dsap), Some(&ssap)) = (d.get(off), d.get(off + 1)) else {
+        return;
+    };
+    out.encaps |= encaps::LLC;
+    if dsap == 0xaa && ssap == 0xaa {
+        // SNAP: 3-byte control+OUI... the ethertype follows the 3-byte OUI.
+        if let Some(et) = be16(d, off + 6) {
+            dispatch_ethertype(d, off + 8, et, out, depth + 1);
+            if out.ethertype != 0 {
+                return;
+            }
+        }
+    }
+    out.llc = Some((dsap, ssap));
+}
+
+/// MPLS label stack: labels are popped until the bottom-of-stack bit, then the
+/// payload is guessed from its IP version nibble, as Argus guesses it.
+fn mpls(d: &[u8], mut off: usize, out: &mut Decoded, depth: u8) {
+    out.encaps |= encaps::MPLS;
+    for _ in 0..16 {
+        let Some(entry) = be32(d, off) else { return };
+        if out.mpls.is_none() {
+            out.mpls = Some(entry);
+        }
+        off += 4;
+        if entry & 0x100 != 0 {
+            match d.get(off).map(|b| b >> 4) {
+                Some(4) => net::ipv4(d, off, out, depth + 1),
+                Some(6) => net::ipv6(d, off, out, depth + 1),
+                _ => {}
+            }
+            return;
+        }
+    }
+}
+
+/// PPPoE session header (6 bytes) followed by a PPP protocol number.
+fn pppoe_session(d: &[u8], off: usize, out: &mut Decoded, depth: u8) -> Result<(), DecodeError> {
+    let proto = be16(d, off + 6).ok_or(DecodeError::Truncated)?;
+    out.encaps |= encaps::PPP;
+    ppp_protocol(d, off + 8, proto, out, depth + 1);
+    Ok(())
+}
+
+fn ppp_protocol(d: &[u8], off: usize, proto: u16, out: &mut Decoded, depth: u8) {
+    match proto {
+        0x0021 => net::ipv4(d, off, out, depth),
+        0x0057 => net::ipv6(d, off, out, depth),
+        0x0281 => mpls(d, off, out, depth),
+        _ => {}
+    }
+}
+
+/// PPP (link type 9) and PPP in HDLC-like framing (50).
+fn ppp(d: &[u8], out: &mut Decoded, hdlc: bool) -> Result<(), DecodeError> {
+    out.encaps |= encaps::PPP;
+    if hdlc {
+        out.encaps |= encaps::HDLC;
+    }
+    let mut off = 0;
+    if d.first() == Some(&0xff) && d.get(1) == Some(&0x03) {
+        off = 2;
+    }
+    // Protocol field compression: an odd first byte is a one-byte protocol.
+    let first = *d.get(off).ok_or(DecodeError::Truncated)?;
+    let (proto, len) = if first & 1 == 1 {
+        (first as u16, 1)
+    } else {
+        (be16(d, off).ok_or(DecodeError::Truncated)?, 2)
+    };
+    ppp_protocol(d, off + len, proto, out, 0);
+    Ok(())
+}
+
+/// Cisco HDLC: address, control, then an ethertype.
+fn cisco_hdlc(d: &[u8], out: &mut Decoded) -> Result<(), DecodeError> {
+    let proto = be16(d, 2).ok_or(DecodeError::Truncated)?;
+    out.encaps |= encaps::CHDLC;
+    dispatch_ethertype(d, 4, proto, out, 0);
+    Ok(())
+}
+
+/// BSD loopback: a 4-byte address family, host order for NULL, network order for LOOP.
+fn null_loopback(d: &[u8], lt: LinkType, out: &mut Decoded) -> Result<(), DecodeError> {
+    let raw: [u8; 4] = d
+        .get(..4)
+        .ok_or(DecodeError::Truncated)?
+        .try_into()
+        .unwrap_or([0; 4]);
+    let mut af = if lt == LinkType::LOOP {
+        u32::from_be_bytes(raw)
+    } else {
+        u32::from_le_bytes(raw)
+    };
+    if af > 0xffff {
+        // Written on a host of the other byte order.
+        af = af.swap_bytes();
+    }
+    match af {
+        2 => net::ipv4(d, 4, out, 0),
+        10 | 24 | 28 | 30 => net::ipv6(d, 4, out, 0),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Raw IP: the version nibble tells v4 from v6.
+fn raw_ip(d: &[u8], out: &mut Decoded) -> Result<(), DecodeError> {
+    match d.first().map(|b| b >> 4) {
+        Some(4) => net::ipv4(d, 0, out, 0),
+        Some(6) => net::ipv6(d, 0, out, 0),
+        Some(_) => {}
+        None => return Err(DecodeError::Truncated),
+    }
+    Ok(())
+}
+
+/// Linux cooked capture v1: 16-byte header, protocol at offset 14.
+fn linux_sll(d: &[u8], out: &mut Decoded) -> Result<(), DecodeError> {
+    let proto = be16(d, 14).ok_or(DecodeError::Truncated)?;
+    let hatype = be16(d, 2).unwrap_or(0);
+    let halen = be16(d, 4).unwrap_or(0);
+    sll_common(d, 16, proto, hatype, halen, 6, out);
+    Ok(())
+}
+
+/// Linux cooked capture v2: 20-byte header, protocol at offset 0.
+fn linux_sll2(d: &[u8], out: &mut Decoded) -> Result<(), DecodeError> {
+    let proto = be16(d, 0).ok_or(DecodeError::Truncated)?;
+    if d.len() < 20 {
+        return Err(DecodeError::Truncated);
+    }
+    let hatype = be16(d, 8).unwrap_or(0);
+    let halen = d.get(11).copied().unwrap_or(0) as u16;
+    sll_common(d, 20, proto, hatype, halen, 12, out);
+    Ok(())
+}
+
+fn sll_common(
+    d: &[u8],
+    off: usize,
+    proto: u16,
+    hatype: u16,
+    halen: u16,
+    addr_off: usize,
+    out: &mut Decoded,
+) {
+    out.encaps |= encaps::SLL;
+    // An Ethernet-like device records the sender's MAC; Argus reports it as the source MAC.
+    if (hatype == 1 || hatype == 772) && halen == 6 {
+        if let Some(mac) = d.get(addr_off..addr_off + 6) {
+            out.src_mac.copy_from_slice(mac);
+        }
+    }
+    match proto {
+        // Linux "protocol" values below 1536 are not ethertypes.
+        0x0004 => llc(d, off, out, 0),
+        0x0001 | 0x0002 | 0x0003 => {}
+        _ => dispatch_ethertype(d, off, proto, out, 0),
+    }
+    if out.family == Family::Ether && out.ethertype == 0 && proto > 1500 {
+        out.ethertype = proto;
+    }
+}

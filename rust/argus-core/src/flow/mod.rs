@@ -1,0 +1,460 @@
+//! The flow table: packets in, Argus 3.0.8 flow records out.
+//!
+//! Timing follows Argus's modeler: a flow sits on the status queue from the
+//! time it was (re)queued (`qtime`); once the status interval has passed its
+//! accumulated deltas are reported and it moves to an idle queue chosen by its
+//! protocol timeout, where it is forgotten if no packet revives it in time.
+//! "Now" is the packet clock; the queues are swept every 0.2 s of it.
+
+pub mod key;
+mod queue;
+pub mod tcp;
+mod update;
+
+use crate::decode::{self, DecodeError, Decoded};
+use crate::options::EngineOptions;
+use crate::packet::RawPacket;
+use crate::record::{Cause, FlowRecord};
+use hashbrown::HashMap;
+use key::{FlowKey, KeyKind};
+use queue::{FlowQueue, QueueId};
+use tcp::TcpConn;
+
+/// How often (packet time) the queues are swept, as Argus's modeler does.
+const SWEEP_INTERVAL_USEC: i64 = 200_000;
+
+/// Counters over everything the engine saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    pub packets: u64,
+    pub bytes: u64,
+    /// Packets that became part of a flow.
+    pub packets_flowed: u64,
+    pub bytes_flowed: u64,
+    /// Packets with nothing to key a flow on (truncated link header, ...).
+    pub packets_skipped: u64,
+    pub flows: u64,
+    pub records: u64,
+}
+
+/// One tracked flow.
+#[derive(Debug)]
+pub(crate) struct Flow {
+    /// Key as stored in the table (canonical order when bidirectional).
+    key: FlowKey,
+    /// The flow's source (first packet's sender) is the key's `b` side.
+    src_is_b: bool,
+    rec: FlowRecord,
+    written: bool,
+    seq: u32,
+    timeout_usec: i64,
+    tcp: Option<Box<TcpConn>>,
+    queue: QueueId,
+    qtime: i64,
+    qgen: u32,
+    /// The canonical key of the non-first fragments this flow's current
+    /// datagram expects, so they can be attributed here.
+    frag_key: Option<FlowKey>,
+}
+
+pub struct Engine {
+    opts: EngineOptions,
+    table: HashMap<FlowKey, u32>,
+    flows: Vec<Option<Flow>>,
+    free: Vec<u32>,
+    status_queue: FlowQueue,
+    idle_queues: Vec<FlowQueue>,
+    /// Non-first fragment key → parent flow slot.
+    frag_parents: HashMap<FlowKey, u32>,
+    next_seq: u32,
+    sweep_at: i64,
+    now: i64,
+    out: std::collections::VecDeque<FlowRecord>,
+    stats: EngineStats,
+    scratch: Decoded,
+}
+
+impl Engine {
+    pub fn new(opts: EngineOptions) -> Self {
+        Engine {
+            opts,
+            table: HashMap::new(),
+            flows: Vec::new(),
+            free: Vec::new(),
+            status_queue: FlowQueue::new(0),
+            idle_queues: Vec::new(),
+            frag_parents: HashMap::new(),
+            next_seq: 1,
+            sweep_at: 0,
+            now: 0,
+            out: std::collections::VecDeque::new(),
+            stats: EngineStats::default(),
+            scratch: Decoded::default(),
+        }
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.opts
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        self.stats
+    }
+
+    /// Flows currently held.
+    pub fn open_flows(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Records produced so far and not yet taken, oldest first, at most `max`.
+    pub fn take_records(&mut self, into: &mut Vec<FlowRecord>, max: usize) {
+        let n = self.out.len().min(max);
+        into.extend(self.out.drain(..n));
+    }
+
+    pub fn pending_records(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Feed one captured frame.
+    pub fn process(&mut self, pkt: &RawPacket<'_>) -> Result<(), DecodeError> {
+        let mut d = std::mem::take(&mut self.scratch);
+        let res = decode::decode(pkt, &mut d);
+        self.stats.packets += 1;
+        self.stats.bytes += u64::from(d.wire_len);
+        if let Err(DecodeError::UnsupportedLinkType(lt)) = res {
+            self.scratch = d;
+            return Err(DecodeError::UnsupportedLinkType(lt));
+        }
+        // The packet clock never runs backwards for the queues.
+        if d.ts_usec > self.now {
+            self.now = d.ts_usec;
+        }
+        if res.is_ok() {
+            self.packet(&d);
+        } else {
+            self.stats.packets_skipped += 1;
+        }
+        self.scratch = d;
+        if self.now >= self.sweep_at {
+            if self.now - self.sweep_at > SWEEP_INTERVAL_USEC {
+                self.sweep_at = self.now;
+            }
+            self.sweep_at += SWEEP_INTERVAL_USEC;
+            self.sweep(false);
+        }
+        Ok(())
+    }
+
+    /// End of input: report every flow that has unreported packets, keeping
+    /// its current cause, as Argus does at the end of a capture file.
+    pub fn finish(&mut self) {
+        self.flush_all(None);
+    }
+
+    /// Orderly shutdown (signal, end of live capture): like [`finish`] but the
+    /// records carry cause SHUTDOWN.
+    pub fn shutdown(&mut self) {
+        self.flush_all(Some(Cause::Shutdown));
+    }
+
+    fn flush_all(&mut self, cause: Option<Cause>) {
+        let mut order: Vec<u32> = Vec::with_capacity(self.table.len());
+        let entries: Vec<(u32, u32)> = self.status_queue.drain_all().collect();
+        for (slot, generation) in entries {
+            if self.is_current(slot, generation, QueueId::Status) {
+                order.push(slot);
+            }
+        }
+        for q in 0..self.idle_queues.len() {
+            let entries: Vec<(u32, u32)> = self.idle_queues[q].drain_all().collect();
+            for (slot, generation) in entries {
+                if self.is_current(slot, generation, QueueId::Timeout(q as u16)) {
+                    order.push(slot);
+                }
+            }
+        }
+        for slot in order {
+            if let Some(c) = cause {
+                if let Some(f) = self.flows[slot as usize].as_mut() {
+                    if !f.written {
+                        f.rec.cause = c;
+                    }
+                }
+            }
+            self.report(slot);
+            self.delete(slot);
+        }
+        self.frag_parents.clear();
+    }
+
+    fn is_current(&self, slot: u32, generation: u32, q: QueueId) -> bool {
+        matches!(self.flows.get(slot as usize), Some(Some(f)) if f.qgen == generation && f.queue == q)
+    }
+
+    fn packet(&mut self, d: &Decoded) {
+        let Some(pkey) = key::packet_key(d, &self.opts) else {
+            self.stats.packets_skipped += 1;
+            return;
+        };
+        self.stats.packets_flowed += 1;
+        self.stats.bytes_flowed += u64::from(d.wire_len);
+        let (ckey, pkt_is_b) = if self.opts.unidirectional {
+            (pkey, false)
+        } else {
+            key::canonical(pkey)
+        };
+
+        // A later fragment goes to the flow of its first fragment when known.
+        if matches!(ckey.kind, KeyKind::Ipv4Frag | KeyKind::Ipv6Frag) {
+            if let Some(&parent) = self.frag_parents.get(&ckey) {
+                if self.flows[parent as usize].is_some() {
+                    let forward = {
+                        let f = self.flows[parent as usize]
+                            .as_ref()
+                            .unwrap_or_else(|| unreachable!());
+                        let (pk, _) = key::canonical(pkey);
+                        let _ = pk;
+                        // The fragment's addresses tell its direction in the parent flow.
+                        let src = if f.src_is_b { f.key.b } else { f.key.a };
+                        src == d.src
+                    };
+                    self.touch(parent);
+                    self.update(parent, d, forward, Cause::Status);
+                    return;
+                }
+            }
+        }
+
+        let slot = match self.table.get(&ckey) {
+            Some(&slot) => {
+                let due = {
+                    let f = self.flows[slot as usize]
+                        .as_ref()
+                        .unwrap_or_else(|| unreachable!());
+                    f.queue == QueueId::Status
+                        && self.now - f.qtime >= self.opts.status_interval_usec
+                };
+                if due {
+                    self.sweep(true);
+                    let written = self.flows[slot as usize]
+                        .as_ref()
+                        .is_some_and(|f| f.written);
+                    if !written {
+                        self.report(slot);
+                    }
+                }
+                self.touch(slot);
+                slot
+            }
+            None => {
+                let slot = self.new_flow(ckey, pkt_is_b, d);
+                let f = self.flows[slot as usize]
+                    .as_ref()
+                    .unwrap_or_else(|| unreachable!());
+                let _ = f;
+                self.update(slot, d, true, Cause::Start);
+                return;
+            }
+        };
+        let forward = {
+            let f = self.flows[slot as usize]
+                .as_ref()
+                .unwrap_or_else(|| unreachable!());
+            f.src_is_b == pkt_is_b
+        };
+        self.update(slot, d, forward, Cause::Status);
+    }
+
+    /// Requeue a flow at the tail of the status queue unless it is due there
+    /// already (Argus moves a flow only when it is on an idle queue or was
+    /// just reported).
+    fn touch(&mut self, slot: u32) {
+        let now = self.now;
+        let interval = self.opts.status_interval_usec;
+        let f = self.flows[slot as usize]
+            .as_mut()
+            .unwrap_or_else(|| unreachable!());
+        let requeue = match f.queue {
+            QueueId::Status => now - f.qtime >= interval,
+            _ => true,
+        };
+        if requeue {
+            f.qgen = f.qgen.wrapping_add(1);
+            f.queue = QueueId::Status;
+            f.qtime = now;
+            self.status_queue.push(slot, f.qgen);
+        }
+    }
+
+    fn new_flow(&mut self, ckey: FlowKey, pkt_is_b: bool, d: &Decoded) -> u32 {
+        let timeout = self.timeout_for(&ckey, d);
+        let mut rec = FlowRecord::default();
+        rec.key = oriented(&ckey, pkt_is_b);
+        rec.srcid = self.opts.monitor_id;
+        let flow = Flow {
+            key: ckey,
+            src_is_b: pkt_is_b,
+            rec,
+            written: false,
+            seq: 0,
+            timeout_usec: timeout,
+            tcp: None,
+            queue: QueueId::Status,
+            qtime: self.now,
+            qgen: 0,
+            frag_key: None,
+        };
+        let slot = if let Some(s) = self.free.pop() {
+            self.flows[s as usize] = Some(flow);
+            s
+        } else {
+            self.flows.push(Some(flow));
+            (self.flows.len() - 1) as u32
+        };
+        self.table.insert(ckey, slot);
+        self.status_queue.push(slot, 0);
+        self.stats.flows += 1;
+        slot
+    }
+
+    fn timeout_for(&self, k: &FlowKey, d: &Decoded) -> i64 {
+        let o = &self.opts;
+        match k.kind {
+            KeyKind::Ipv4Frag | KeyKind::Ipv6Frag => o.frag_timeout_usec,
+            KeyKind::Arp | KeyKind::Rarp => o.arp_timeout_usec,
+            KeyKind::Ether => o.other_timeout_usec,
+            KeyKind::L3Matrix => o.ip_timeout_usec,
+            KeyKind::Ipv4 | KeyKind::Ipv6 => match d.proto {
+                6 => o.tcp_timeout_usec,
+                1 | 58 => o.icmp_timeout_usec,
+                _ => o.ip_timeout_usec,
+            },
+        }
+    }
+
+    /// Sweep the status queue (every flow due is reported and moved to its
+    /// idle queue) and, unless `status_only`, the idle queues.
+    fn sweep(&mut self, status_only: bool) {
+        let now = self.now;
+        let interval = self.opts.status_interval_usec;
+        while let Some((slot, generation)) = self.status_queue.front() {
+            if !self.is_current(slot, generation, QueueId::Status) {
+                self.status_queue.pop_front();
+                continue;
+            }
+            let qtime = self.flows[slot as usize].as_ref().map_or(0, |f| f.qtime);
+            if now - qtime < interval {
+                break;
+            }
+            self.status_queue.pop_front();
+            let written = self.flows[slot as usize]
+                .as_ref()
+                .is_some_and(|f| f.written);
+            if !written {
+                self.report(slot);
+            }
+            self.to_idle(slot);
+        }
+        if status_only {
+            return;
+        }
+        for q in 0..self.idle_queues.len() {
+            let timeout = self.idle_queues[q].timeout_usec;
+            while let Some((slot, generation)) = self.idle_queues[q].front() {
+                if !self.is_current(slot, generation, QueueId::Timeout(q as u16)) {
+                    self.idle_queues[q].pop_front();
+                    continue;
+                }
+                let qtime = self.flows[slot as usize].as_ref().map_or(0, |f| f.qtime);
+                if now - qtime < timeout {
+                    break;
+                }
+                self.idle_queues[q].pop_front();
+                self.delete(slot);
+            }
+        }
+    }
+
+    fn to_idle(&mut self, slot: u32) {
+        let now = self.now;
+        let timeout = self.flows[slot as usize]
+            .as_ref()
+            .map_or(0, |f| f.timeout_usec);
+        if timeout <= 0 {
+            self.delete(slot);
+            return;
+        }
+        let q = match self
+            .idle_queues
+            .iter()
+            .position(|q| q.timeout_usec == timeout)
+        {
+            Some(q) => q,
+            None => {
+                self.idle_queues.push(FlowQueue::new(timeout));
+                self.idle_queues.len() - 1
+            }
+        };
+        let f = self.flows[slot as usize]
+            .as_mut()
+            .unwrap_or_else(|| unreachable!());
+        f.qgen = f.qgen.wrapping_add(1);
+        f.queue = QueueId::Timeout(q as u16);
+        f.qtime = now;
+        self.idle_queues[q].push(slot, f.qgen);
+    }
+
+    fn delete(&mut self, slot: u32) {
+        if let Some(f) = self.flows[slot as usize].take() {
+            if self.table.get(&f.key) == Some(&slot) {
+                self.table.remove(&f.key);
+            }
+            if let Some(fk) = f.frag_key {
+                if self.frag_parents.get(&fk) == Some(&slot) {
+                    self.frag_parents.remove(&fk);
+                }
+            }
+            self.free.push(slot);
+        }
+    }
+
+    /// Emit the flow's current record if it holds any packet.
+    fn report(&mut self, slot: u32) {
+        let Some(f) = self.flows[slot as usize].as_mut() else {
+            return;
+        };
+        if f.rec.pkts() == 0 {
+            return;
+        }
+        if f.seq == 0 {
+            f.seq = self.next_seq;
+            self.next_seq = self.next_seq.wrapping_add(1).max(1);
+        }
+        let mut rec = f.rec.clone();
+        rec.seq = f.seq;
+        if let Some(t) = f.tcp.as_deref() {
+            update::finish_tcp(&mut rec, t);
+        }
+        f.written = true;
+        self.out.push_back(rec);
+        self.stats.records += 1;
+    }
+}
+
+/// The key oriented so that `a` is the flow's source.
+fn oriented(ckey: &FlowKey, src_is_b: bool) -> FlowKey {
+    if !src_is_b {
+        return *ckey;
+    }
+    let mut k = *ckey;
+    std::mem::swap(&mut k.a, &mut k.b);
+    let icmp = matches!(k.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && matches!(k.proto, 1 | 58);
+    if !icmp {
+        std::mem::swap(&mut k.pa, &mut k.pb);
+    }
+    k
+}
+
+#[cfg(test)]
+mod tests;

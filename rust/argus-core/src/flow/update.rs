@@ -1,0 +1,343 @@
+//! Per-packet flow updates: counters, attributes, protocol state.
+
+use super::key::{self, FlowKey, KeyKind};
+use super::tcp::{Segment, TcpConn, TcpOutcome};
+use super::{Engine, oriented};
+use crate::decode::{Decoded, Family};
+use crate::record::{Cause, DirMetrics, FlowRecord};
+
+impl Engine {
+    /// Account one packet to the flow in `slot`. `forward`: the packet travels
+    /// from the flow's source to its destination.
+    pub(super) fn update(&mut self, slot: u32, d: &Decoded, forward: bool, state: Cause) {
+        let ts = d.ts_usec;
+        let opts_mac = self.opts.mac;
+        let track_dup = self.opts.track_duplicates;
+        let interval = self.opts.status_interval_usec;
+        let jitter = self.opts.jitter;
+        let Some(f) = self.flows[slot as usize].as_mut() else {
+            return;
+        };
+        if f.written {
+            zero_record(&mut f.rec);
+            if let Some(t) = f.tcp.as_deref_mut() {
+                t.zero_record();
+            }
+            f.written = false;
+            f.rec.cause = state;
+        } else if state != Cause::Status {
+            f.rec.cause = state;
+        }
+        let prev = dir_mut(&mut f.rec, forward).last;
+        touch_times(dir_mut(&mut f.rec, forward), ts);
+        record_attributes(&mut f.rec, d, forward, opts_mac);
+
+        // Protocol state.
+        let mut restart = false;
+        if let (Some(t), true) = (d.tcp, is_tcp_flow(&f.key)) {
+            let seg = Segment {
+                tcp: t,
+                len: d.payload_len,
+                now: ts,
+                ipid: d.ip_id as u16,
+                forward,
+                track_duplicates: track_dup,
+            };
+            match f.tcp.as_deref_mut() {
+                None => {
+                    let mut c = Box::<TcpConn>::default();
+                    c.start(&seg);
+                    f.tcp = Some(c);
+                }
+                Some(c) => {
+                    if c.update(&seg) == TcpOutcome::Restart {
+                        restart = true;
+                    }
+                }
+            }
+        }
+        if restart {
+            self.restart_tcp(slot, d, forward);
+            return;
+        }
+        let Some(f) = self.flows[slot as usize].as_mut() else {
+            return;
+        };
+        tally(dir_mut(&mut f.rec, forward), d, prev, ts, interval, jitter);
+
+        if let Some(m) = d.icmp {
+            if f.rec.icmp_first_type.is_none() {
+                f.rec.icmp_first_type = Some(m.icmp_type);
+            }
+        }
+        // An ICMP error also marks the flow it reports on.
+        if let Some(m) = d.icmp {
+            if m.quote.present {
+                self.map_icmp_error(d, m.icmp_type, m.code);
+            }
+        }
+        // A first fragment announces where its later fragments belong.
+        if d.frag.is_fragment && d.frag.offset == 0 && d.frag.more && !self.opts.unidirectional {
+            let mut fk = FlowKey {
+                kind: if d.family == Family::Ipv6 {
+                    KeyKind::Ipv6Frag
+                } else {
+                    KeyKind::Ipv4Frag
+                },
+                proto: d.proto,
+                a: d.src,
+                b: d.dst,
+                aux: d.frag.id,
+                ..FlowKey::default()
+            };
+            fk = key::canonical(fk).0;
+            self.adopt_fragments(slot, fk);
+        }
+        let Some(f) = self.flows[slot as usize].as_mut() else {
+            return;
+        };
+        if d.frag.is_fragment {
+            dir_mut(&mut f.rec, forward).fragments = true;
+        }
+    }
+
+    /// A SYN on a closed connection: report what was (cause STOP) and start
+    /// the flow over with this packet's sender as source.
+    fn restart_tcp(&mut self, slot: u32, d: &Decoded, forward: bool) {
+        if let Some(f) = self.flows[slot as usize].as_mut() {
+            f.rec.cause = Cause::Stop;
+        }
+        self.report(slot);
+        let interval = self.opts.status_interval_usec;
+        let jitter = self.opts.jitter;
+        let opts_mac = self.opts.mac;
+        let ts = d.ts_usec;
+        let Some(f) = self.flows[slot as usize].as_mut() else {
+            return;
+        };
+        zero_record(&mut f.rec);
+        f.written = false;
+        f.rec.cause = Cause::Start;
+        if !forward {
+            f.src_is_b = !f.src_is_b;
+            f.rec.key = oriented(&f.key, f.src_is_b);
+            std::mem::swap(&mut f.rec.src, &mut f.rec.dst);
+        }
+        touch_times(&mut f.rec.src, ts);
+        record_attributes(&mut f.rec, d, true, opts_mac);
+        if let Some(t) = d.tcp {
+            let seg = Segment {
+                tcp: t,
+                len: d.payload_len,
+                now: ts,
+                ipid: d.ip_id as u16,
+                forward: true,
+                track_duplicates: self.opts.track_duplicates,
+            };
+            let mut c = Box::<TcpConn>::default();
+            c.start(&seg);
+            f.tcp = Some(c);
+        }
+        tally(&mut f.rec.src, d, 0, ts, interval, jitter);
+    }
+
+    fn map_icmp_error(&mut self, d: &Decoded, icmp_type: u8, code: u8) {
+        let Some(m) = d.icmp else { return };
+        let q = m.quote;
+        let mut k = FlowKey {
+            kind: if q.family == Family::Ipv6 {
+                KeyKind::Ipv6
+            } else {
+                KeyKind::Ipv4
+            },
+            proto: q.proto,
+            a: q.src,
+            b: q.dst,
+            ..FlowKey::default()
+        };
+        if matches!(q.proto, 6 | 17 | 132) {
+            k.pa = q.sport;
+            k.pb = q.dport;
+        }
+        let ck = if self.opts.unidirectional {
+            k
+        } else {
+            key::canonical(k).0
+        };
+        if let Some(&slot) = self.table.get(&ck) {
+            if let Some(f) = self.flows[slot as usize].as_mut() {
+                f.rec.icmp_event = Some((icmp_type, code));
+            }
+        }
+    }
+
+    /// Register `slot` as the parent of fragments keyed `fk`, folding in any
+    /// fragments that arrived before their first fragment.
+    fn adopt_fragments(&mut self, slot: u32, fk: FlowKey) {
+        if let Some(&orphan) = self.table.get(&fk) {
+            let taken = self.flows[orphan as usize]
+                .as_ref()
+                .filter(|o| !o.written)
+                .map(|o| (o.rec.clone(), o.src_is_b));
+            if let Some((orec, o_src_is_b)) = taken {
+                let parent_src_is_b = self.flows[slot as usize]
+                    .as_ref()
+                    .is_some_and(|p| p.src_is_b);
+                if let Some(p) = self.flows[slot as usize].as_mut() {
+                    // Orphans were keyed by the fragment's own direction.
+                    let same = {
+                        let osrc = if o_src_is_b { fk.b } else { fk.a };
+                        let psrc = if parent_src_is_b { p.key.b } else { p.key.a };
+                        osrc == psrc
+                    };
+                    let (s, dd) = if same {
+                        (&orec.src, &orec.dst)
+                    } else {
+                        (&orec.dst, &orec.src)
+                    };
+                    merge_dir(&mut p.rec.src, s);
+                    merge_dir(&mut p.rec.dst, dd);
+                }
+                self.delete(orphan);
+            }
+        }
+        if let Some(p) = self.flows[slot as usize].as_mut() {
+            if let Some(old) = p.frag_key.replace(fk) {
+                if old != fk && self.frag_parents.get(&old) == Some(&slot) {
+                    self.frag_parents.remove(&old);
+                }
+            }
+        }
+        self.frag_parents.insert(fk, slot);
+    }
+}
+
+fn is_tcp_flow(k: &FlowKey) -> bool {
+    matches!(k.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && k.proto == 6
+}
+
+fn dir_mut(rec: &mut FlowRecord, forward: bool) -> &mut DirMetrics {
+    if forward { &mut rec.src } else { &mut rec.dst }
+}
+
+fn touch_times(dm: &mut DirMetrics, ts: i64) {
+    if dm.start == 0 {
+        dm.start = ts;
+    }
+    dm.last = ts;
+}
+
+/// Attributes Argus keeps as "last value seen" per direction.
+fn record_attributes(rec: &mut FlowRecord, d: &Decoded, forward: bool, mac: bool) {
+    if mac && d.has_mac {
+        let (s, dm) = if forward {
+            (d.src_mac, d.dst_mac)
+        } else {
+            (d.dst_mac, d.src_mac)
+        };
+        match (rec.src.mac, rec.dst.mac) {
+            (Some(a), Some(b)) => {
+                if a != s || b != dm || rec.ethertype != d.ethertype {
+                    if forward {
+                        rec.mac_multipath.0 = true;
+                    } else {
+                        rec.mac_multipath.1 = true;
+                    }
+                }
+            }
+            _ => {
+                rec.src.mac = Some(s);
+                rec.dst.mac = Some(dm);
+                rec.ethertype = d.ethertype;
+            }
+        }
+    }
+    let dm = dir_mut(rec, forward);
+    dm.encaps |= d.encaps;
+    if let Some(v) = d.vlan_tci {
+        dm.vlan_tci = Some(v);
+    }
+    if let Some(m) = d.mpls {
+        dm.mpls = Some(m);
+    }
+    if d.is_ip() {
+        dm.has_ip = true;
+        dm.ttl = d.ttl;
+        dm.tos = d.tos;
+        dm.ip_id = d.ip_id as u16;
+        dm.ip_options = d.ip_options;
+        if d.tos & 0x03 == 0x03 {
+            dm.congested = true;
+        }
+    }
+}
+
+/// Count the packet. `prev` is the previous packet time of this direction
+/// (0 for none): intervals longer than twice the status interval are not
+/// inter-packet gaps but pauses, and Argus leaves them out.
+fn tally(dm: &mut DirMetrics, d: &Decoded, prev: i64, ts: i64, interval: i64, jitter: bool) {
+    let bytes = d.wire_len;
+    if jitter && prev != 0 && ts > prev && ts - prev < interval * 2 {
+        dm.jitter_idle.add((ts - prev) as u64);
+    }
+    dm.pkts += 1;
+    dm.bytes += u64::from(bytes);
+    dm.appbytes += u64::from(d.payload_len);
+    if dm.pkts == 1 || bytes < dm.min_size {
+        dm.min_size = bytes;
+    }
+    dm.max_size = dm.max_size.max(bytes);
+}
+
+fn merge_dir(into: &mut DirMetrics, from: &DirMetrics) {
+    if from.pkts == 0 {
+        return;
+    }
+    into.pkts += from.pkts;
+    into.bytes += from.bytes;
+    into.appbytes += from.appbytes;
+    if into.start == 0 || (from.start != 0 && from.start < into.start) {
+        into.start = from.start;
+    }
+    into.last = into.last.max(from.last);
+    into.fragments = true;
+    if into.min_size == 0 || from.min_size < into.min_size {
+        into.min_size = from.min_size;
+    }
+    into.max_size = into.max_size.max(from.max_size);
+}
+
+/// Start a new report interval: counters and per-interval flags go, the
+/// flow's identity and last-seen IP attributes stay (ArgusZeroRecord).
+fn zero_record(rec: &mut FlowRecord) {
+    let keep = |d: &DirMetrics| DirMetrics {
+        ttl: d.ttl,
+        tos: d.tos,
+        ip_id: d.ip_id,
+        has_ip: d.has_ip,
+        mac: d.mac,
+        ..DirMetrics::default()
+    };
+    rec.src = keep(&rec.src);
+    rec.dst = keep(&rec.dst);
+    rec.icmp_event = None;
+    rec.frag_only = false;
+    rec.icmp_first_type = None;
+}
+
+/// Copy TCP connection facts into a record being emitted.
+pub(super) fn finish_tcp(rec: &mut FlowRecord, t: &TcpConn) {
+    rec.tcp_status = Some(t.record_status());
+    rec.tcp_init = !t.perf;
+    rec.tcp_options = t.options;
+    rec.synack_usec = t.synack_usec;
+    rec.ackdat_usec = t.ackdat_usec;
+    for (dm, td) in [(&mut rec.src, &t.src), (&mut rec.dst, &t.dst)] {
+        if dm.pkts > 0 || td.seqbase != 0 {
+            dm.win = Some(u32::from(td.win) << td.winshift.min(14));
+            dm.tcp_base = Some(td.seqbase);
+        }
+        dm.retrans = td.retrans;
+        dm.tcp_flags = td.flags;
+    }
+}

@@ -1,0 +1,272 @@
+//! How `ra` (3.0.8.2, with `-n`) shows a flow record: protocol, addresses,
+//! ports, `state`, `dir` and `flgs`, plus the direction correction ra applies
+//! to records as it reads them. Pure functions over [`FlowRecord`].
+
+pub mod protocols;
+mod state;
+
+pub use state::state;
+
+use crate::decode::encaps;
+use crate::flow::key::KeyKind;
+use crate::flow::tcp::{CON_ESTABLISHED, FIN, FIN_ACK, NORMAL_CLOSE, SAW_SYN, SAW_SYN_SENT};
+use crate::record::FlowRecord;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// `proto` column.
+pub fn proto(r: &FlowRecord) -> String {
+    match r.key.kind {
+        KeyKind::Arp => "arp".into(),
+        KeyKind::Rarp => "rarp".into(),
+        KeyKind::Ether => {
+            if r.key.aux == 0 {
+                "llc".into()
+            } else {
+                let t = r.key.aux as u16;
+                protocols::ethertype(t).map_or_else(|| t.to_string(), str::to_string)
+            }
+        }
+        KeyKind::L3Matrix => if r.key.proto == 0xff { "ipv6" } else { "ip" }.into(),
+        _ => protocols::ip_protocol(r.key.proto)
+            .map_or_else(|| r.key.proto.to_string(), str::to_string),
+    }
+}
+
+fn addr(kind: KeyKind, a: &[u8; 16]) -> String {
+    match kind {
+        KeyKind::Ipv6 | KeyKind::Ipv6Frag => Ipv6Addr::from(*a).to_string(),
+        KeyKind::Ether => a[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+        KeyKind::Rarp => a[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+        KeyKind::L3Matrix if a[4..].iter().any(|b| *b != 0) => Ipv6Addr::from(*a).to_string(),
+        _ => Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string(),
+    }
+}
+
+pub fn saddr(r: &FlowRecord) -> String {
+    addr(r.key.kind, &r.key.a)
+}
+
+pub fn daddr(r: &FlowRecord) -> String {
+    addr(r.key.kind, &r.key.b)
+}
+
+fn is_icmp(r: &FlowRecord) -> bool {
+    matches!(r.key.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && matches!(r.key.proto, 1 | 58)
+}
+
+/// `sport` / `dport` columns; `None` where ra prints nothing.
+pub fn ports(r: &FlowRecord) -> (Option<String>, Option<String>) {
+    match r.key.kind {
+        KeyKind::Ipv4 | KeyKind::Ipv6 => {
+            if is_icmp(r) {
+                // ra prints the ICMP type/code and id fields in host (little-endian) order.
+                return (
+                    Some(format!("0x{:04x}", r.key.pa)),
+                    Some(format!("0x{:04x}", r.key.pb.swap_bytes())),
+                );
+            }
+            match r.key.proto {
+                6 | 17 | 132 | 33 => (Some(r.key.pa.to_string()), Some(r.key.pb.to_string())),
+                50 => (None, Some(format!("0x{:08x}", r.key.aux))),
+                _ => (None, None),
+            }
+        }
+        KeyKind::Ether if r.key.aux == 0 => {
+            (Some(r.key.pa.to_string()), Some(r.key.pb.to_string()))
+        }
+        _ => (None, None),
+    }
+}
+
+/// `dir` column (spec §2.4), 3 characters.
+pub fn dir(r: &FlowRecord) -> String {
+    match r.key.kind {
+        KeyKind::Arp => return "who".into(),
+        KeyKind::Rarp => return "tel".into(),
+        _ => {}
+    }
+    let mut c = ['<', '-', '>'];
+    if r.dst.pkts == 0 {
+        c[0] = ' ';
+    }
+    if r.src.pkts == 0 {
+        c[2] = ' ';
+    }
+    if r.src.pkts == 0 && r.dst.pkts == 0 {
+        c[1] = ' ';
+    }
+    if let Some(st) = r.tcp_status {
+        if st & (SAW_SYN | SAW_SYN_SENT) == 0 {
+            c[1] = '?';
+        } else {
+            c = [' ', '-', '>'];
+        }
+    }
+    c.iter().collect()
+}
+
+/// `flgs` column (spec §2.5), 9 characters.
+pub fn flags(r: &FlowRecord) -> String {
+    let mut f = [' '; 9];
+    let enc = r.src.encaps | r.dst.encaps;
+    let letters: &[(u32, char)] = &[
+        (encaps::ETHER, 'e'),
+        (encaps::LLC, 'l'),
+        (encaps::MPLS, 'm'),
+        (encaps::VLAN, 'v'),
+        (encaps::PPP, 'p'),
+        (encaps::ISL, 'i'),
+        (encaps::GRE, 'G'),
+        (encaps::AH, 'a'),
+        (encaps::IP, 'P'),
+        (encaps::IPV6, '6'),
+        (encaps::HDLC, 'H'),
+        (encaps::CHDLC, 'C'),
+        (encaps::SLL, 'S'),
+        (encaps::TEREDO, 'T'),
+        (encaps::ERSPAN_II, 'E'),
+    ];
+    let present: Vec<char> = letters
+        .iter()
+        .filter(|(b, _)| enc & b != 0)
+        .map(|(_, c)| *c)
+        .collect();
+    f[1] = match present.len() {
+        0 => ' ',
+        1 => present[0],
+        _ => '*',
+    };
+    if r.mac_multipath.0 || r.mac_multipath.1 {
+        f[1] = 'M';
+    }
+    if let Some((t, _)) = r.icmp_event {
+        f[2] = match t {
+            3 => 'U',
+            5 => 'R',
+            11 => 'T',
+            _ => 'I',
+        };
+    }
+    if let Some(st) = r.tcp_status {
+        use crate::flow::tcp::*;
+        f[3] = if st & SRC_PKTS_RETRANS != 0 && st & DST_PKTS_RETRANS != 0 {
+            '*'
+        } else if st & SRC_PKTS_RETRANS != 0 {
+            's'
+        } else if st & DST_PKTS_RETRANS != 0 {
+            'd'
+        } else if st & SRC_OUTOFORDER != 0 && st & DST_OUTOFORDER != 0 {
+            '&'
+        } else if st & SRC_OUTOFORDER != 0 {
+            'i'
+        } else if st & DST_OUTOFORDER != 0 {
+            'r'
+        } else {
+            ' '
+        };
+        f[4] = match (st & SRC_WINDOW_SHUT != 0, st & DST_WINDOW_SHUT != 0) {
+            (true, true) => '@',
+            (true, false) => 'S',
+            (false, true) => 'D',
+            _ => ' ',
+        };
+        f[5] = match (st & SRC_CONGESTED != 0, st & DST_CONGESTED != 0) {
+            (true, true) => 'E',
+            (true, false) => 'x',
+            (false, true) => 't',
+            _ => ' ',
+        };
+    }
+    if r.src.fragments
+        || r.dst.fragments
+        || matches!(r.key.kind, KeyKind::Ipv4Frag | KeyKind::Ipv6Frag)
+    {
+        f[6] = 'F';
+    }
+    let opts = r.src.ip_options | r.dst.ip_options;
+    if opts != 0 {
+        use crate::decode::net_options::*;
+        f[7] = if opts.count_ones() > 1 {
+            'O'
+        } else {
+            match opts {
+                OPT_RTRALERT => 'A',
+                OPT_TIMESTAMP => 'T',
+                OPT_RECORD_ROUTE => 'R',
+                OPT_SECURITY => '+',
+                OPT_LSRR => 'L',
+                OPT_SSRR => 'S',
+                OPT_SATID => 'D',
+                _ => 'U',
+            }
+        };
+    }
+    f.iter().collect()
+}
+
+/// The record as `ra` shows it: 3.0.8.2's reader reverses TCP records whose
+/// first packet was the server's SYN-ACK, and ICMP records made only of replies.
+pub fn corrected(r: &FlowRecord) -> std::borrow::Cow<'_, FlowRecord> {
+    if should_reverse(r) {
+        std::borrow::Cow::Owned(reversed(r))
+    } else {
+        std::borrow::Cow::Borrowed(r)
+    }
+}
+
+fn should_reverse(r: &FlowRecord) -> bool {
+    if r.key.kind != KeyKind::Ipv4 {
+        return false;
+    }
+    match r.key.proto {
+        6 => {
+            let Some(st) = r.tcp_status else { return false };
+            if st & SAW_SYN != 0 || st & SAW_SYN_SENT == 0 {
+                return false;
+            }
+            if r.tcp_init {
+                return r.src.tcp_flags & crate::decode::TH_SYN != 0;
+            }
+            if st & (CON_ESTABLISHED | NORMAL_CLOSE | FIN | FIN_ACK) != 0 {
+                return true;
+            }
+            let syn = r.src.tcp_flags & crate::decode::TH_SYN != 0;
+            let rst = r.dst.tcp_flags & crate::decode::TH_RST != 0;
+            if syn && !rst {
+                if r.src.pkts > 5 && r.dst.pkts > 5 {
+                    return true;
+                }
+                if r.src.pkts > 0
+                    && r.dst.pkts == 0
+                    && r.src.tcp_flags & crate::decode::TH_FIN != 0
+                    && r.src.bytes / r.src.pkts > 60
+                {
+                    return true;
+                }
+            }
+            false
+        }
+        1 => {
+            r.src.pkts > 0 && r.dst.pkts == 0 && matches!(r.icmp_first_type, Some(0 | 14 | 16 | 18))
+        }
+        _ => false,
+    }
+}
+
+fn reversed(r: &FlowRecord) -> FlowRecord {
+    let mut o = r.clone();
+    std::mem::swap(&mut o.key.a, &mut o.key.b);
+    if !is_icmp(r) {
+        std::mem::swap(&mut o.key.pa, &mut o.key.pb);
+    }
+    std::mem::swap(&mut o.src, &mut o.dst);
+    o
+}

@@ -1,0 +1,91 @@
+//! IP protocol names as `ra` prints them: Debian netbase's /etc/protocols
+//! (first name of each number), so output does not depend on the host.
+
+pub const IP_PROTOCOLS: &[(u8, &str)] = &[
+    (0, "ip"),
+    (1, "icmp"),
+    (2, "igmp"),
+    (3, "ggp"),
+    (4, "ipencap"),
+    (5, "st"),
+    (6, "tcp"),
+    (8, "egp"),
+    (9, "igp"),
+    (12, "pup"),
+    (17, "udp"),
+    (20, "hmp"),
+    (22, "xns-idp"),
+    (27, "rdp"),
+    (29, "iso-tp4"),
+    (33, "dccp"),
+    (36, "xtp"),
+    (37, "ddp"),
+    (38, "idpr-cmtp"),
+    (41, "ipv6"),
+    (43, "ipv6-route"),
+    (44, "ipv6-frag"),
+    (45, "idrp"),
+    (46, "rsvp"),
+    (47, "gre"),
+    (50, "esp"),
+    (51, "ah"),
+    (57, "skip"),
+    (58, "ipv6-icmp"),
+    (59, "ipv6-nonxt"),
+    (60, "ipv6-opts"),
+    (73, "rspf"),
+    (81, "vmtp"),
+    (88, "eigrp"),
+    (89, "ospf"),
+    (93, "ax.25"),
+    (94, "ipip"),
+    (97, "etherip"),
+    (98, "encap"),
+    (103, "pim"),
+    (108, "ipcomp"),
+    (112, "vrrp"),
+    (115, "l2tp"),
+    (124, "isis"),
+    (132, "sctp"),
+    (133, "fc"),
+    (135, "mobility-header"),
+    (136, "udplite"),
+    (137, "mpls-in-ip"),
+    (138, "manet"),
+    (139, "hip"),
+    (140, "shim6"),
+    (141, "wesp"),
+    (142, "rohc"),
+    (143, "ethernet"),
+];
+
+/// Ethertype names `ra` uses for non-IP layer-2 flows.
+pub const ETHERTYPES: &[(u16, &str)] = &[
+    (0x0800, "ip"),
+    (0x0806, "arp"),
+    (0x8035, "rarp"),
+    (0x809b, "atalk"),
+    (0x80f3, "aarp"),
+    (0x8100, "8021q"),
+    (0x8137, "ipx"),
+    (0x86dd, "ipv6"),
+    (0x8808, "pause"),
+    (0x8809, "slow"),
+    (0x8847, "mpls"),
+    (0x8848, "mplsm"),
+    (0x8863, "pppoed"),
+    (0x8864, "pppoes"),
+    (0x888e, "eapol"),
+    (0x88a8, "8021ad"),
+    (0x88cc, "lldp"),
+    (0x88f7, "ptp"),
+    (0x9000, "loop"),
+];
+
+pub fn ip_protocol(p: u8) -> Option<&'static str> {
+    IP_PROTOCOLS.iter().find(|(n, _)| *n == p).map(|(_, s)| *s)
+}
+
+pub fn ethertype(t: u16) -> Option<&'static str> {
+    ETHERTYPES.iter().find(|(n, _)| *n == t).map(|(_, s)| *s)
+}

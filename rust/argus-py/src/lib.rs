@@ -1,0 +1,25 @@
+//! The `argus_rs._core` extension: a thin layer that runs the Rust engine
+//! with the GIL released and hands records to Python as Arrow batches.
+
+mod batch;
+mod options;
+mod scan;
+
+use pyo3::prelude::*;
+
+pyo3::create_exception!(
+    _core,
+    ArgusReadError,
+    pyo3::exceptions::PyException,
+    "A capture could not be read (bad file, unsupported link type, corrupt data)."
+);
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("ArgusReadError", m.py().get_type::<ArgusReadError>())?;
+    m.add_class::<scan::FlowBatches>()?;
+    m.add_function(wrap_pyfunction!(scan::scan_pcap, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::record_schema, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! `scan_pcap`: an iterator of Arrow record batches over capture files.
+
+use crate::batch::records_to_batch;
+use crate::options::engine_options;
+use argus_capture::{Fill, Pipeline};
+use argus_core::record::FlowRecord;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3_arrow::PyRecordBatch;
+use std::sync::Mutex;
+
+/// Packets processed between checks for Ctrl-C.
+const SIGNAL_CHECK_PACKETS: usize = 1 << 16;
+
+#[pyclass(module = "argus_rs._core")]
+pub struct FlowBatches {
+    pipeline: Mutex<Pipeline>,
+    batch_rows: usize,
+    sizes: bool,
+    jitter: bool,
+    done: Mutex<bool>,
+}
+
+#[pyfunction]
+#[pyo3(signature = (paths, options=None, batch_rows=65536))]
+pub fn scan_pcap(
+    paths: Vec<String>,
+    options: Option<&Bound<'_, PyDict>>,
+    batch_rows: usize,
+) -> PyResult<FlowBatches> {
+    let opts = engine_options(options)?;
+    let (sizes, jitter) = (opts.packet_size, opts.jitter);
+    Ok(FlowBatches {
+        pipeline: Mutex::new(Pipeline::new(paths, opts)),
+        batch_rows: batch_rows.max(1),
+        sizes,
+        jitter,
+        done: Mutex::new(false),
+    })
+}
+
+#[pymethods]
+impl FlowBatches {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<PyRecordBatch>> {
+        if *self.done.lock().map_err(|_| poisoned())? {
+            return Ok(None);
+        }
+        let want = self.batch_rows;
+        let mut records: Vec<FlowRecord> = Vec::new();
+        loop {
+            // The engine runs without the GIL; between slices of packets we
+            // take it back briefly so that Ctrl-C interrupts a long read.
+            let fill = py.detach(|| {
+                let mut p = self.pipeline.lock().map_err(|_| ())?;
+                let f = p.fill(want, SIGNAL_CHECK_PACKETS);
+                if f != Fill::Budget {
+                    p.take_records(&mut records, want);
+                }
+                Ok(f)
+            });
+            let fill = fill.map_err(|_: ()| poisoned())?;
+            py.check_signals()?;
+            match fill {
+                Fill::Budget => continue,
+                Fill::Ready => break,
+                Fill::Done => {
+                    if records.is_empty() {
+                        *self.done.lock().map_err(|_| poisoned())? = true;
+                        return Ok(None);
+                    }
+                    break;
+                }
+            }
+        }
+        let batch = py.detach(|| records_to_batch(&records, self.sizes, self.jitter));
+        Ok(Some(PyRecordBatch::new(batch)))
+    }
+
+    /// One-line errors met so far; reading goes on with the next file.
+    #[getter]
+    fn errors(&self) -> PyResult<Vec<String>> {
+        Ok(self
+            .pipeline
+            .lock()
+            .map_err(|_| poisoned())?
+            .errors()
+            .to_vec())
+    }
+
+    #[getter]
+    fn stats(&self) -> PyResult<std::collections::HashMap<&'static str, u64>> {
+        let p = self.pipeline.lock().map_err(|_| poisoned())?;
+        let s = p.engine().stats();
+        Ok([
+            ("files", p.files_read() as u64),
+            ("packets", s.packets),
+            ("bytes", s.bytes),
+            ("packets_decoded", s.packets_flowed),
+            ("bytes_decoded", s.bytes_flowed),
+            ("packets_skipped", s.packets_skipped),
+            ("records", s.records),
+            ("flows", s.flows),
+        ]
+        .into_iter()
+        .collect())
+    }
+}
+
+fn poisoned() -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err("flow reader state was poisoned by an earlier panic")
+}
