@@ -9,8 +9,6 @@ pub const ETH_IPV4: u16 = 0x0800;
 pub const ETH_ARP: u16 = 0x0806;
 pub const ETH_RARP: u16 = 0x8035;
 pub const ETH_VLAN: u16 = 0x8100;
-pub const ETH_QINQ: u16 = 0x88a8;
-pub const ETH_QINQ_OLD: u16 = 0x9100;
 pub const ETH_IPV6: u16 = 0x86dd;
 pub const ETH_MPLS: u16 = 0x8847;
 pub const ETH_MPLS_MCAST: u16 = 0x8848;
@@ -22,7 +20,11 @@ pub(super) const MAX_DEPTH: u8 = 8;
 pub(super) fn decode_link(lt: LinkType, d: &[u8], out: &mut Decoded) -> Result<(), DecodeError> {
     match lt.0 {
         1 => ethernet(d, 0, out, 0),
-        0 | 108 => null_loopback(d, lt, out),
+        0 | 108 => {
+            // Argus counts the datagram, not the 4-byte family header.
+            out.wire_len = out.wire_len.saturating_sub(4);
+            null_loopback(d, lt, out)
+        }
         9 | 50 => ppp(d, out, lt.0 == 50),
         51 => pppoe_session(d, 0, out, 0),
         12 | 14 | 101 => raw_ip(d, out),
@@ -78,7 +80,9 @@ pub(super) fn dispatch_ethertype(
         ETH_IPV4 => net::ipv4(d, off, out, depth),
         ETH_IPV6 => net::ipv6(d, off, out, depth),
         ETH_ARP | ETH_RARP => net::arp(d, off, ethertype, out),
-        ETH_VLAN | ETH_QINQ | ETH_QINQ_OLD => {
+        // 802.1ad (0x88a8) and 0x9100 outer tags are not opened by Argus
+        // 3.0.8.2: such frames stay layer-2 flows with that ethertype.
+        ETH_VLAN => {
             let Some(tag) = d
                 .get(off..)
                 .and_then(|s| SingleVlanHeaderSlice::from_slice(s).ok())

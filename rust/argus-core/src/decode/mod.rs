@@ -69,6 +69,7 @@ pub const TH_CWR: u8 = 0x80;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IcmpQuote {
     pub family: Family,
+    pub tos: u8,
     pub src: [u8; 16],
     pub dst: [u8; 16],
     pub proto: u8,

@@ -126,10 +126,10 @@ fn udp(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
     out.dport = dp;
     out.payload_len = out.l4_len.saturating_sub(8);
     out.payload_offset = off as u32 + 8;
-    if out.payload_len >= 2 {
-        out.payload_head = be16(d, off + 8);
-    }
-    tunnel::udp(d, off + 8, out, depth);
+    // Argus reads the DNS id even from an empty payload (padding then).
+    out.payload_head = be16(d, off + 8);
+    // VXLAN and Geneve are not looked into: Argus 3.0.8.2 keys them as the outer UDP flow.
+    let _ = depth;
 }
 
 fn icmp(d: &[u8], off: usize, out: &mut Decoded, v6: bool) {
@@ -181,6 +181,7 @@ fn quote(d: &[u8], off: usize, v6: bool) -> IcmpQuote {
         q.src[..4].copy_from_slice(&h[12..16]);
         q.dst[..4].copy_from_slice(&h[16..20]);
         q.proto = h[9];
+        q.tos = h[1];
         l4 = off + usize::from(h[0] & 0xf) * 4;
     }
     q.present = true;

@@ -1,12 +1,10 @@
-//! Tunnels Argus looks through: GRE (with ERSPAN type II), and Ethernet
-//! carried in UDP (VXLAN, Geneve). The inner packet replaces the outer one.
+//! Tunnels Argus looks through: GRE (with ERSPAN type II and transparent
+//! Ethernet bridging). The inner packet replaces the outer one.
 
 use super::{Decoded, be16, encaps, link};
 
 const GRE_ERSPAN_II: u16 = 0x88be;
 const GRE_TRANSPARENT_ETHER: u16 = 0x6558;
-const VXLAN_PORT: u16 = 4789;
-const GENEVE_PORT: u16 = 6081;
 
 pub(super) fn gre(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
     let (Some(flags), Some(proto)) = (be16(d, off), be16(d, off + 2)) else {
@@ -47,34 +45,6 @@ pub(super) fn gre(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
             link::dispatch_ethertype(d, inner, proto, out, depth + 1);
         }
     }
-}
-
-/// UDP payloads that are Ethernet frames in a tunnel.
-pub(super) fn udp(d: &[u8], payload: usize, out: &mut Decoded, depth: u8) {
-    let hdr = match (out.sport, out.dport) {
-        (_, VXLAN_PORT) => {
-            // VXLAN: 8 bytes, the I flag must be set.
-            if d.get(payload).map(|f| f & 0x08) != Some(0x08) {
-                return;
-            }
-            8
-        }
-        (_, GENEVE_PORT) => {
-            let (Some(&b0), Some(proto)) = (d.get(payload), be16(d, payload + 2)) else {
-                return;
-            };
-            if b0 >> 6 != 0 || proto != 0x6558 {
-                return;
-            }
-            8 + usize::from(b0 & 0x3f) * 4
-        }
-        _ => return,
-    };
-    if d.len() < payload + hdr + 14 {
-        return;
-    }
-    reset_l3(out);
-    let _ = link::ethernet(d, payload + hdr, out, depth + 1);
 }
 
 /// Before an inner Ethernet frame is decoded, forget the outer network layer

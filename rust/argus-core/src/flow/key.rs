@@ -51,6 +51,19 @@ impl FlowKey {
     }
 }
 
+/// How a packet's key is turned into the table key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Orient {
+    /// Bidirectional tables store the smaller endpoint first.
+    Sort,
+    /// The packet is a reply: its key was already turned to the request's
+    /// orientation (the packet travels from `b` to `a`).
+    Reply,
+    /// Keys of this kind are never reordered (ICMP requests and errors,
+    /// IGMP, ESP): each direction is its own flow unless a reply rule joins them.
+    AsIs,
+}
+
 pub const ICMP_ECHOREPLY: u8 = 0;
 pub const ICMP_UNREACH: u8 = 3;
 pub const ICMP_REDIRECT: u8 = 5;
@@ -59,8 +72,9 @@ pub const ICMP_ECHO: u8 = 8;
 /// Build the key of a decoded packet. Returns the key (oriented as the packet
 /// travels: `a` = this packet's source) or `None` when the packet has nothing
 /// to key on.
-pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<FlowKey> {
+pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<(FlowKey, Orient)> {
     let mut k = FlowKey::default();
+    let mut orient = Orient::Sort;
     match d.family {
         Family::Ipv4 | Family::Ipv6 => {
             let v6 = d.family == Family::Ipv6;
@@ -71,7 +85,7 @@ pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<FlowKey> {
                 if v6 {
                     k.proto = 0xff;
                 }
-                return Some(k);
+                return Some((k, orient));
             }
             k.kind = if v6 { KeyKind::Ipv6 } else { KeyKind::Ipv4 };
             k.proto = d.proto;
@@ -84,9 +98,9 @@ pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<FlowKey> {
                     KeyKind::Ipv4Frag
                 };
                 k.aux = d.frag.id;
-                return Some(k);
+                return Some((k, orient));
             }
-            ip_transport_key(d, &mut k);
+            orient = ip_transport_key(d, &mut k, !opts.unidirectional);
         }
         Family::Arp | Family::Rarp => {
             let arp = d.arp?;
@@ -118,99 +132,123 @@ pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<FlowKey> {
             }
         }
     }
-    Some(k)
+    Some((k, orient))
 }
 
-fn ip_transport_key(d: &Decoded, k: &mut FlowKey) {
+fn ip_transport_key(d: &Decoded, k: &mut FlowKey, bidirectional: bool) -> Orient {
     if let Some(icmp) = d.icmp {
-        icmp_key(d, k, icmp);
-        return;
+        return icmp_key(d, k, icmp, bidirectional);
     }
     if let Some(spi) = d.spi {
         k.aux = spi;
-        return;
+        return Orient::AsIs;
+    }
+    if d.proto == 2 {
+        // IGMP: Argus keys each message by its IP identification as well.
+        k.aux = d.ip_id;
+        return Orient::AsIs;
     }
     if d.has_ports {
         k.pa = d.sport;
         k.pb = d.dport;
-        if d.proto == 17 && (d.sport == 53 || d.dport == 53) && d.payload_len >= 2 {
+        if d.proto == 17 && d.family == Family::Ipv4 && (d.sport == 53 || d.dport == 53) {
             // Each DNS query/response pair is its own flow, keyed by its transaction id.
             if let Some(txid) = d.payload_head {
                 k.aux = u32::from(txid) | 0x1_0000;
             }
         }
     }
+    Orient::Sort
 }
 
-fn icmp_key(d: &Decoded, k: &mut FlowKey, m: crate::decode::Icmp) {
+fn icmp_key(d: &Decoded, k: &mut FlowKey, m: crate::decode::Icmp, bidirectional: bool) -> Orient {
     let v6 = d.family == Family::Ipv6;
     let mut ty = m.icmp_type;
-    let code = m.code;
+    let mut code = m.code;
+    let mut orient = Orient::AsIs;
     if v6 {
-        match ty {
-            // Echo reply is normalised to the request so both directions meet.
-            129 => ty = 128,
-            128 => {}
-            _ => {}
+        // ICMPv6 keys carry type and code only (no id or sequence in 3.0.8.2);
+        // replies meet their requests only in bidirectional mode.
+        if bidirectional {
+            let req = match ty {
+                129 => Some(128),
+                131 | 132 => Some(130),
+                134 => Some(133),
+                136 => Some(135),
+                145 => Some(144),
+                _ => None,
+            };
+            if let Some(r) = req {
+                ty = r;
+                orient = Orient::Reply;
+            }
         }
-        if ty == 128 {
-            k.aux = u32::from(m.id) << 16 | u32::from(m.seq);
-        } else if ty < 128 && m.quote.present {
-            k.aux = u32::from(m.quote.proto) << 16 | u32::from(m.quote.dport);
+        if orient == Orient::AsIs && bidirectional && matches!(ty, 128 | 130 | 133 | 135 | 144) {
+            orient = Orient::AsIs;
         }
-    } else {
-        match ty {
-            ICMP_ECHOREPLY => ty = ICMP_ECHO,
-            14 => ty = 13,
-            16 => ty = 15,
-            18 => ty = 17,
-            _ => {}
-        }
-        match ty {
-            ICMP_ECHO => k.aux = u32::from(m.id) << 16 | u32::from(m.seq),
-            ICMP_UNREACH if m.quote.present => match code {
-                2 => k.aux = u32::from(m.quote.proto) << 16,
-                3 => k.aux = u32::from(m.quote.proto) << 16 | u32::from(m.quote.dport),
-                0 | 1 => {
-                    k.aux = u32::from_be_bytes([
-                        m.quote.dst[0],
-                        m.quote.dst[1],
-                        m.quote.dst[2],
-                        m.quote.dst[3],
-                    ])
-                }
-                _ => {}
-            },
-            ICMP_REDIRECT if m.quote.present => match code {
-                0 | 1 => {
-                    k.aux = u32::from_be_bytes([
-                        m.quote.dst[0],
-                        m.quote.dst[1],
-                        m.quote.dst[2],
-                        m.quote.dst[3],
-                    ])
-                }
-                _ => {}
-            },
-            _ => {}
-        }
+        // IPv6 keys are ordered like other IPv6 flows.
+        k.pa = u16::from(ty) | u16::from(code) << 8;
+        return if bidirectional { Orient::Sort } else { orient };
     }
-    // The "ports" of an ICMP flow are its type and code, and its id: Argus
-    // prints them as the source and destination port fields.
-    k.pa = u16::from(ty) | u16::from(code) << 8;
-    k.pb = if matches!(ty, ICMP_ECHO | 128) {
-        m.id
-    } else {
-        0
+    let reply_of = match ty {
+        ICMP_ECHOREPLY => Some(ICMP_ECHO),
+        14 => Some(13),
+        16 => Some(15),
+        18 => Some(17),
+        _ => None,
     };
-    if matches!(ty, ICMP_UNREACH) && code == 3 && m.quote.present && !v6 {
-        k.pb = m.quote.dport;
+    if let Some(r) = reply_of {
+        // Replies are keyed as their request: addresses turned around.
+        ty = r;
+        orient = Orient::Reply;
+        std::mem::swap(&mut k.a, &mut k.b);
     }
+    match ty {
+        // Request/reply types: the code is not part of the key.
+        ICMP_ECHO => {
+            code = 0;
+            k.aux = u32::from(m.seq);
+            k.pb = m.id;
+        }
+        13 | 15 | 17 => code = 0,
+        ICMP_UNREACH if m.quote.present => match code {
+            2 => k.pb = u16::from(m.quote.proto),
+            3 => {
+                k.aux = u32::from(m.quote.proto) << 16;
+                k.pb = m.quote.dport;
+            }
+            0 | 1 => {
+                k.pb = u16::from_be_bytes([m.quote.dst[0], m.quote.dst[1]]);
+                k.aux = u32::from(u16::from_be_bytes([m.quote.dst[2], m.quote.dst[3]]));
+            }
+            _ => {}
+        },
+        ICMP_REDIRECT if m.quote.present => match code {
+            0 | 1 => {
+                k.pb = u16::from_be_bytes([m.quote.dst[0], m.quote.dst[1]]);
+                k.aux = u32::from(u16::from_be_bytes([m.quote.dst[2], m.quote.dst[3]]));
+            }
+            _ => k.aux = u32::from(m.quote.tos) << 16,
+        },
+        _ => {}
+    }
+    // The "ports" of an ICMP flow are its type/code word and its id word:
+    // Argus prints them as the source and destination port fields.
+    k.pa = u16::from(ty) | u16::from(code) << 8;
+    orient
 }
 
 /// Canonical orientation for bidirectional tables: returns the key with the
 /// smaller endpoint first, and whether the packet's source ended up as `b`.
 pub fn canonical(k: FlowKey) -> (FlowKey, bool) {
+    if k.kind == KeyKind::Ipv6 || k.kind == KeyKind::Ipv6Frag {
+        // IPv6: Argus stores the larger address first, and never uses ports to break ties.
+        return if k.a < k.b {
+            (swapped(k, !is_icmp_key(&k)), true)
+        } else {
+            (k, false)
+        };
+    }
     // ICMP "ports" (type/code, id) describe the exchange, not an endpoint.
     let ports_are_endpoints =
         !(matches!(k.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && matches!(k.proto, 1 | 58));
@@ -229,4 +267,18 @@ pub fn canonical(k: FlowKey) -> (FlowKey, bool) {
     } else {
         (k, false)
     }
+}
+
+pub fn is_icmp_key(k: &FlowKey) -> bool {
+    matches!(k.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && matches!(k.proto, 1 | 58)
+}
+
+/// The key with its endpoints exchanged.
+pub fn swapped(k: FlowKey, ports: bool) -> FlowKey {
+    let mut c = k;
+    std::mem::swap(&mut c.a, &mut c.b);
+    if ports {
+        std::mem::swap(&mut c.pa, &mut c.pb);
+    }
+    c
 }

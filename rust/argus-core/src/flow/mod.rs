@@ -193,16 +193,16 @@ impl Engine {
     }
 
     fn packet(&mut self, d: &Decoded) {
-        let Some(pkey) = key::packet_key(d, &self.opts) else {
+        let Some((pkey, orient)) = key::packet_key(d, &self.opts) else {
             self.stats.packets_skipped += 1;
             return;
         };
         self.stats.packets_flowed += 1;
         self.stats.bytes_flowed += u64::from(d.wire_len);
-        let (ckey, pkt_is_b) = if self.opts.unidirectional {
-            (pkey, false)
-        } else {
-            key::canonical(pkey)
+        let (ckey, pkt_is_b) = match orient {
+            key::Orient::Sort if !self.opts.unidirectional => key::canonical(pkey),
+            key::Orient::Reply => (pkey, true),
+            _ => (pkey, false),
         };
 
         // A later fragment goes to the flow of its first fragment when known.
@@ -444,7 +444,9 @@ impl Engine {
 
 /// The key oriented so that `a` is the flow's source.
 fn oriented(ckey: &FlowKey, src_is_b: bool) -> FlowKey {
-    if !src_is_b {
+    // ra shows layer-2 flows in the table's order (smaller MAC first), not
+    // in the first packet's direction: it does not undo the swap for them.
+    if !src_is_b || ckey.kind == KeyKind::Ether {
         return *ckey;
     }
     let mut k = *ckey;

@@ -72,12 +72,19 @@ impl Engine {
         }
         // An ICMP error also marks the flow it reports on.
         if let Some(m) = d.icmp {
-            if m.quote.present {
+            if m.quote.present && d.family == Family::Ipv4 {
                 self.map_icmp_error(d, m.icmp_type, m.code);
             }
         }
         // A first fragment announces where its later fragments belong.
-        if d.frag.is_fragment && d.frag.offset == 0 && d.frag.more && !self.opts.unidirectional {
+        // (IPv6 later fragments never find their parent in Argus 3.0.8.2 on
+        // little-endian hosts: they stay flows of their own, as here.)
+        if d.frag.is_fragment
+            && d.frag.offset == 0
+            && d.frag.more
+            && d.family == Family::Ipv4
+            && !self.opts.unidirectional
+        {
             let mut fk = FlowKey {
                 kind: if d.family == Family::Ipv6 {
                     KeyKind::Ipv6Frag
@@ -166,7 +173,11 @@ impl Engine {
         };
         if let Some(&slot) = self.table.get(&ck) {
             if let Some(f) = self.flows[slot as usize].as_mut() {
-                f.rec.icmp_event = Some((icmp_type, code));
+                // Only a record not yet sent carries the annotation.
+                if !f.written {
+                    f.rec.icmp_event = Some((icmp_type, code));
+                    touch_times(&mut f.rec.src, d.ts_usec);
+                }
             }
         }
     }
