@@ -112,12 +112,11 @@ fn llc(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
     };
     out.encaps |= encaps::LLC;
     if dsap == 0xaa && ssap == 0xaa {
-        // SNAP: 3-byte control+OUI... the ethertype follows the 3-byte OUI.
-        if let Some(et) = be16(d, off + 6) {
+        // SNAP: control byte and OUI, then an ethertype. Argus opens it for
+        // the network protocols it models; anything else (CDP, ...) stays LLC.
+        if let Some(et @ (ETH_IPV4 | ETH_IPV6 | ETH_ARP | ETH_RARP)) = be16(d, off + 6) {
             dispatch_ethertype(d, off + 8, et, out, depth + 1);
-            if out.ethertype != 0 {
-                return;
-            }
+            return;
         }
     }
     out.llc = Some((dsap, ssap));

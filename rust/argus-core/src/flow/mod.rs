@@ -182,7 +182,12 @@ impl Engine {
                     }
                 }
             }
-            self.report(slot);
+            if self.flows[slot as usize]
+                .as_ref()
+                .is_some_and(|f| !f.written)
+            {
+                self.report(slot);
+            }
             self.delete(slot);
         }
         self.frag_parents.clear();
@@ -292,9 +297,12 @@ impl Engine {
         let mut rec = FlowRecord::default();
         rec.key = oriented(&ckey, pkt_is_b);
         rec.srcid = self.opts.monitor_id;
+        // ARP flows are shown as "asker who asked" whichever packet came first.
+        let src_is_b = pkt_is_b && !matches!(ckey.kind, KeyKind::Arp | KeyKind::Rarp);
+        rec.key = oriented(&ckey, src_is_b);
         let flow = Flow {
             key: ckey,
-            src_is_b: pkt_is_b,
+            src_is_b,
             rec,
             written: false,
             seq: 0,

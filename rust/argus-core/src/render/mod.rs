@@ -66,6 +66,13 @@ fn is_icmp(r: &FlowRecord) -> bool {
 pub fn ports(r: &FlowRecord) -> (Option<String>, Option<String>) {
     match r.key.kind {
         KeyKind::Ipv4 | KeyKind::Ipv6 => {
+            if is_icmp(r) && r.key.proto == 58 {
+                // ICMPv6: type and code, in decimal.
+                return (
+                    Some((r.key.pa & 0xff).to_string()),
+                    Some((r.key.pa >> 8).to_string()),
+                );
+            }
             if is_icmp(r) {
                 // ra prints the ICMP type/code and id fields in host (little-endian) order.
                 return (

@@ -1,0 +1,64 @@
+"""Type stubs for the compiled extension module ``argus_rs._core`` (rust/argus-py)."""
+
+from typing import Protocol, final
+
+import polars as pl
+
+__version__: str
+
+class ArrowSchemaExportable(Protocol):
+    """Anything implementing the Arrow PyCapsule schema interface (``pl.Schema(x)`` takes it)."""
+
+    def __arrow_c_schema__(self) -> object: ...
+
+class ArrowArrayExportable(Protocol):
+    """An Arrow record batch as the core hands it out (a ``pyo3_arrow.RecordBatch``).
+
+    It implements the Arrow PyCapsule interface: ``pl.DataFrame(batch)`` takes it
+    without copying, and so do pyarrow, arro3, DuckDB and others.
+    """
+
+    def __arrow_c_schema__(self) -> object: ...
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]: ...
+
+class ArgusReadError(Exception):
+    """Reading a capture failed.
+
+    ``args[0]`` is a one-line message of the form ``"FILE: byte offset N: what"``
+    (the Python layer joins several with ``"; "``).  ``partial``, when the Python
+    layer sets it, holds the records read before and besides the errors.
+    """
+
+    partial: pl.DataFrame | None
+
+@final
+class FlowBatches:
+    """Iterator over the flow records of one or more captures, as Arrow record batches."""
+
+    def __iter__(self) -> FlowBatches: ...
+    def __next__(self) -> ArrowArrayExportable: ...
+    @property
+    def errors(self) -> list[str]:
+        """One-line errors met so far (bad file, unsupported link type, truncated capture).
+
+        Reading goes on with the next file after an error.
+        """
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters so far.
+
+        files, packets, bytes (wire bytes), packets_decoded, bytes_decoded,
+        packets_skipped, records, flows.
+        """
+
+def scan_pcap(paths: list[str], options: dict[str, object] | None = None, batch_rows: int = 65536) -> FlowBatches:
+    """Start reading ``paths`` (``"-"`` = standard input) with core ``options``.
+
+    ``options`` uses the core's names (``status_interval``, ``jitter``, ...), as
+    :func:`argus_rs.options.to_core_options` makes them; an unknown key or a
+    wrong type raises ValueError.
+    """
+
+def record_schema() -> ArrowSchemaExportable:
+    """The Arrow schema of the flow records (``pl.Schema(record_schema())``)."""

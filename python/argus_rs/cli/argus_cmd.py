@@ -1,0 +1,266 @@
+"""``argus-rs argus``: the sensor, reading packet captures (Argus 3 ``argus -r``).
+
+Option letters follow Argus 3.0.8.2 where they fit.  Without ``-w`` (not there
+yet) it prints a summary of what it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from argus_rs.cli._common import EXIT_READ_ERROR, CliError, report
+from argus_rs.io import ScanResult, scan_core
+from argus_rs.options import to_core_options
+
+if TYPE_CHECKING:
+    import polars as pl
+
+COMMAND = "argus"
+
+HELP = (
+    "Read packet captures (pcap, pcapng) and build Argus flow records.\n\n"
+    "Without -w (not there yet) it prints, per file and in total, the packets and wire bytes read, "
+    "the packets decoded, the flow records and flows made, and the records per protocol; "
+    "--flows N also prints the first N records. Each file is read with its own flow table.\n\n"
+    "Errors (missing file, not a capture, truncated capture, unsupported link type) are reported "
+    "one per line on stderr, the other files are still read, and the exit code is 1. "
+    "A bad option exits with 2."
+)
+
+#: ra's default columns, the ones --flows shows when the records have them
+_FLOW_COLUMNS = (
+    "stime",
+    "flgs",
+    "proto",
+    "saddr",
+    "sport",
+    "dir",
+    "daddr",
+    "dport",
+    "pkts",
+    "bytes",
+    "state",
+)
+
+#: stats counters -> summary column headings, in order
+_COUNTERS = (
+    ("packets", "packets"),
+    ("bytes", "wire_bytes"),
+    ("packets_decoded", "decoded"),
+    ("packets_skipped", "skipped"),
+    ("records", "records"),
+    ("flows", "flows"),
+)
+
+
+def _display_name(path: str) -> str:
+    return "(stdin)" if path == "-" else path
+
+
+def _core_options(pairs: Sequence[tuple[str, str, object]]) -> dict[str, object]:
+    """Validate each option on its own, so a bad one is reported with its letter."""
+    core: dict[str, object] = {}
+    for letter, name, value in pairs:
+        if value is None:
+            continue
+        try:
+            core.update(to_core_options(**{name: value}))
+        except ValueError as exc:
+            raise CliError(f"{letter}: {exc}") from None
+    return core
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _proto_counts(frame: pl.DataFrame) -> dict[str, int]:
+    if "proto" not in frame.columns or frame.height == 0:
+        return {}
+    counts = frame.group_by("proto").len(name="n")
+    return {str(proto): int(n) for proto, n in counts.iter_rows()}
+
+
+def summary_lines(results: Sequence[tuple[str, ScanResult]]) -> list[str]:
+    """The summary that ``argus`` prints without -w."""
+    names = [_display_name(path) for path, _ in results]
+    header = ["file", *(heading for _, heading in _COUNTERS), "errors"]
+    rows: list[list[str]] = []
+    totals = dict.fromkeys((key for key, _ in _COUNTERS), 0)
+    total_errors = 0
+    for name, (_, result) in zip(names, results, strict=True):
+        values = [int(result.stats.get(key, 0)) for key, _ in _COUNTERS]
+        for (key, _), value in zip(_COUNTERS, values, strict=True):
+            totals[key] += value
+        total_errors += len(result.errors)
+        rows.append([name, *(str(v) for v in values), str(len(result.errors))])
+    rows.append(["total", *(str(totals[key]) for key, _ in _COUNTERS), str(total_errors)])
+    lines = _table(header, rows)
+
+    per_file = [_proto_counts(result.frame) for _, result in results]
+    overall: dict[str, int] = {}
+    for counts in per_file:
+        for proto, n in counts.items():
+            overall[proto] = overall.get(proto, 0) + n
+    lines.append("")
+    if not overall:
+        lines.append("records per protocol: none")
+        return lines
+    protos = sorted(overall, key=lambda p: (-overall[p], p))
+    lines.append("records per protocol:")
+    proto_rows = [
+        [name, *(str(counts.get(p, 0)) for p in protos)] for name, counts in zip(names, per_file, strict=True)
+    ]
+    proto_rows.append(["total", *(str(overall[p]) for p in protos)])
+    lines.extend(_table(["file", *protos], proto_rows))
+    return lines
+
+
+def _print_flows(results: Sequence[tuple[str, ScanResult]], count: int) -> None:
+    import polars as pl
+
+    if count == 0:
+        return
+    frames = [result.frame for _, result in results if result.frame.height > 0]
+    if not frames:
+        print("no flow records\n")
+        return
+    frame = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    frame = frame.head(count)
+    columns = [c for c in _FLOW_COLUMNS if c in frame.columns]
+    if len(columns) >= 4:
+        frame = frame.select(columns)
+    # as text: times without the zone suffix, absent values (ARP ports, ...) blank
+    frame = frame.select(
+        (
+            pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S%.6f") if dtype == pl.Datetime else pl.col(name).cast(pl.String)
+        ).fill_null("")
+        for name, dtype in frame.schema.items()
+    )
+    with pl.Config(
+        tbl_rows=count,
+        tbl_cols=-1,
+        tbl_width_chars=1000,
+        fmt_str_lengths=100,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+        tbl_formatting="NOTHING",
+    ):
+        print(frame)
+    print()
+
+
+def argus(
+    read: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-r",
+            "--read",
+            metavar="FILE",
+            help="Read packets from FILE (pcap or pcapng; - = standard input). Repeat for several files.",
+        ),
+    ] = None,
+    status_interval: Annotated[
+        str | None,
+        typer.Option(
+            "-S",
+            "--status-interval",
+            metavar="SECS",
+            help="Flow status interval in seconds (ARGUS_FLOW_STATUS_INTERVAL; default 5).",
+        ),
+    ] = None,
+    mar_interval: Annotated[
+        str | None,
+        typer.Option(
+            "-M",
+            "--mar-interval",
+            metavar="SECS",
+            help="Management (MAR) record interval in seconds (ARGUS_MAR_STATUS_INTERVAL; default 60).",
+        ),
+    ] = None,
+    appbytes: Annotated[
+        bool,
+        typer.Option("-A", "--appbytes", help="Count application bytes (ARGUS_GENERATE_APPBYTE_METRIC)."),
+    ] = False,
+    jitter: Annotated[
+        bool,
+        typer.Option("-J", "--jitter", help="Inter-packet arrival (jitter) statistics (ARGUS_GENERATE_JITTER_DATA)."),
+    ] = False,
+    mac: Annotated[
+        bool,
+        typer.Option("-m", "--mac", help="Record MAC addresses (ARGUS_GENERATE_MAC_DATA)."),
+    ] = False,
+    packet_size: Annotated[
+        bool,
+        typer.Option("-Z", "--packet-size", help="Packet size statistics (ARGUS_GENERATE_PACKET_SIZE)."),
+    ] = False,
+    user_data: Annotated[
+        str | None,
+        typer.Option(
+            "-U",
+            "--user-data",
+            metavar="BYTES",
+            help="Capture up to BYTES of user payload per direction (ARGUS_CAPTURE_DATA_LEN; default 0).",
+        ),
+    ] = None,
+    monitor_id: Annotated[
+        str | None,
+        typer.Option(
+            "-e",
+            "--monitor-id",
+            metavar="ID",
+            help='Monitor (source) id: a decimal integer, an IPv4 address, or "abcd" (up to 4 characters).',
+        ),
+    ] = None,
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "-X",
+            "--reset",
+            help="Start from the built-in defaults (accepted; configuration files are not read yet anyway).",
+        ),
+    ] = False,
+    flows: Annotated[
+        int | None,
+        typer.Option("--flows", metavar="N", min=0, help="Also print the first N flow records."),
+    ] = None,
+) -> None:
+    del reset  # no configuration file is read yet, so -X has nothing to reset
+    core_options = _core_options(
+        [
+            ("-S", "flow_status_interval", status_interval),
+            ("-M", "mar_status_interval", mar_interval),
+            ("-A", "generate_appbyte_metric", True if appbytes else None),
+            ("-J", "generate_jitter_data", True if jitter else None),
+            ("-m", "generate_mac_data", True if mac else None),
+            ("-Z", "generate_packet_size", True if packet_size else None),
+            ("-U", "capture_data_len", user_data),
+            ("-e", "monitor_id", monitor_id),
+        ]
+    )
+    if not read:
+        raise CliError("no input: give one or more -r FILE (live capture is not supported)")
+
+    results: list[tuple[str, ScanResult]] = []
+    failed = False
+    for path in read:
+        result = scan_core([path], core_options)
+        for error in result.errors:
+            shown = _display_name(path)
+            report(COMMAND, error if shown in error or path in error else f"{shown}: {error}")
+        failed = failed or bool(result.errors)
+        results.append((path, result))
+
+    if flows is not None:
+        _print_flows(results, flows)
+    print("\n".join(summary_lines(results)), flush=True)
+    if failed:
+        raise typer.Exit(EXIT_READ_ERROR)
