@@ -204,7 +204,7 @@ pub fn records_to_batch(records: &[FlowRecord], sizes: bool, jitter: bool) -> Re
     for raw in records {
         let r = render::corrected(raw);
         let r = r.as_ref();
-        let (st, lt) = times(r);
+        let (st, lt) = (r.stime, r.ltime);
         stime.append_value(st);
         ltime.append_value(lt);
         dur.append_value((lt - st) as f64 / 1e6);
@@ -280,16 +280,4 @@ pub fn records_to_batch(records: &[FlowRecord], sizes: bool, jitter: bool) -> Re
     // Columns are built in schema order above; a mismatch is a bug caught by tests.
     RecordBatch::try_new(schema(), cols)
         .unwrap_or_else(|e| panic!("record batch does not match its schema: {e}"))
-}
-
-/// Record start and end over both directions.
-fn times(r: &FlowRecord) -> (i64, i64) {
-    let starts = [r.src.start, r.dst.start].into_iter().filter(|t| *t != 0);
-    let st = starts.min().unwrap_or(0);
-    let lt = [r.src.last, r.dst.last]
-        .into_iter()
-        .max()
-        .unwrap_or(st)
-        .max(st);
-    (st, lt)
 }

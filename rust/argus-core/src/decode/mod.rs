@@ -151,6 +151,9 @@ pub struct Decoded {
     pub payload_offset: u32,
     /// First two captured payload bytes (the DNS transaction id of a DNS packet).
     pub payload_head: Option<u16>,
+    /// IGMP message type and group address field.
+    pub igmp_type: u8,
+    pub igmp_group: Option<[u8; 4]>,
     /// ESP security parameter index.
     pub spi: Option<u32>,
 }

@@ -32,6 +32,10 @@ pub(super) fn dispatch(d: &[u8], off: usize, proto: u8, out: &mut Decoded, depth
         IPPROTO_ICMP => icmp(d, off, out, false),
         IPPROTO_ICMPV6 => icmp(d, off, out, true),
         IPPROTO_GRE => tunnel::gre(d, off, out, depth),
+        2 => {
+            out.igmp_type = d.get(off).copied().unwrap_or(0);
+            out.igmp_group = d.get(off + 4..off + 8).and_then(|g| g.try_into().ok());
+        }
         IPPROTO_ESP => {
             out.spi = be32(d, off);
         }

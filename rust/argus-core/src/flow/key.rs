@@ -109,12 +109,28 @@ pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<(FlowKey, Orient)
             } else {
                 KeyKind::Rarp
             };
-            k.a[..4].copy_from_slice(&arp.sender_ip);
-            k.b[..4].copy_from_slice(&arp.target_ip);
-            if d.family == Family::Rarp {
-                // RARP asks about a hardware address: that is the conversation.
-                k.a[..6].copy_from_slice(&arp.sender_hw);
-                k.b[..6].copy_from_slice(&arp.target_hw);
+            orient = Orient::AsIs;
+            match arp.op {
+                // A request is keyed (asker, asked, asker's MAC); its reply is
+                // turned around onto the same key.
+                1 => {
+                    k.a[..4].copy_from_slice(&arp.sender_ip);
+                    k.b[..4].copy_from_slice(&arp.target_ip);
+                    k.b[4..10].copy_from_slice(&arp.sender_hw);
+                }
+                2 => {
+                    k.a[..4].copy_from_slice(&arp.target_ip);
+                    k.b[..4].copy_from_slice(&arp.sender_ip);
+                    k.b[4..10].copy_from_slice(&arp.target_hw);
+                    orient = Orient::Reply;
+                }
+                3 | 4 => {
+                    k.a[..6].copy_from_slice(&arp.sender_hw);
+                    k.b[..6].copy_from_slice(&arp.target_hw);
+                    k.aux = u32::from(arp.op);
+                }
+                // Other opcodes (InARP, ...) are not flows for Argus.
+                _ => return None,
             }
         }
         Family::Ether => {
@@ -144,8 +160,15 @@ fn ip_transport_key(d: &Decoded, k: &mut FlowKey, bidirectional: bool) -> Orient
         return Orient::AsIs;
     }
     if d.proto == 2 {
-        // IGMP: Argus keys each message by its IP identification as well.
+        // IGMP: Argus keys each message by its IP identification as well, and
+        // names the group as the destination (a general query: the IP destination).
         k.aux = d.ip_id;
+        if let Some(group) = d.igmp_group {
+            if group != [0; 4] || d.igmp_type != 0x11 {
+                k.b[..4].copy_from_slice(&group);
+            }
+        }
+        k.pa = u16::from(d.igmp_type);
         return Orient::AsIs;
     }
     if d.has_ports {

@@ -441,6 +441,14 @@ impl Engine {
         }
         let mut rec = f.rec.clone();
         rec.seq = f.seq;
+        // Argus's record start is the source's first packet when the source
+        // sent in this interval (not the earliest packet), else the destination's.
+        rec.stime = if rec.src.start != 0 {
+            rec.src.start
+        } else {
+            rec.dst.start
+        };
+        rec.ltime = rec.src.last.max(rec.dst.last).max(rec.stime);
         if let Some(t) = f.tcp.as_deref() {
             update::finish_tcp(&mut rec, t);
         }

@@ -81,14 +81,12 @@ pub fn ports(r: &FlowRecord) -> (Option<String>, Option<String>) {
                 );
             }
             match r.key.proto {
-                6 | 17 | 132 | 33 => (Some(r.key.pa.to_string()), Some(r.key.pb.to_string())),
+                6 | 17 | 132 => (Some(r.key.pa.to_string()), Some(r.key.pb.to_string())),
                 50 => (None, Some(format!("0x{:08x}", r.key.aux))),
                 _ => (None, None),
             }
         }
-        KeyKind::Ether if r.key.aux == 0 => {
-            (Some(r.key.pa.to_string()), Some(r.key.pb.to_string()))
-        }
+        KeyKind::Ether => (Some(r.key.pa.to_string()), Some(r.key.pb.to_string())),
         _ => (None, None),
     }
 }
