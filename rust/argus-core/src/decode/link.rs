@@ -256,15 +256,16 @@ fn sll_common(
 ) {
     out.encaps |= encaps::SLL;
     // An Ethernet-like device records the sender's MAC; Argus reports it as the source MAC.
-    if (hatype == 1 || hatype == 772) && halen == 6 {
-        if let Some(mac) = d.get(addr_off..addr_off + 6) {
-            out.src_mac.copy_from_slice(mac);
-        }
+    if (hatype == 1 || hatype == 772)
+        && halen == 6
+        && let Some(mac) = d.get(addr_off..addr_off + 6)
+    {
+        out.src_mac.copy_from_slice(mac);
     }
     match proto {
         // Linux "protocol" values below 1536 are not ethertypes.
         0x0004 => llc(d, off, out, 0),
-        0x0001 | 0x0002 | 0x0003 => {}
+        0x0001..=0x0003 => {}
         _ => dispatch_ethertype(d, off, proto, out, 0),
     }
     if out.family == Family::Ether && out.ethertype == 0 && proto > 1500 {

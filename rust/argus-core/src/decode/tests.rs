@@ -97,7 +97,7 @@ fn tcp(
     payload: &[u8],
 ) -> Vec<u8> {
     let mut o = opts.to_vec();
-    while o.len() % 4 != 0 {
+    while !o.len().is_multiple_of(4) {
         o.push(0);
     }
     let words = 5 + o.len() / 4;

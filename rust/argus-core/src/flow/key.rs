@@ -163,10 +163,10 @@ fn ip_transport_key(d: &Decoded, k: &mut FlowKey, bidirectional: bool) -> Orient
         // IGMP: Argus keys each message by its IP identification as well, and
         // names the group as the destination (a general query: the IP destination).
         k.aux = d.ip_id;
-        if let Some(group) = d.igmp_group {
-            if group != [0; 4] || d.igmp_type != 0x11 {
-                k.b[..4].copy_from_slice(&group);
-            }
+        if let Some(group) = d.igmp_group
+            && (group != [0; 4] || d.igmp_type != 0x11)
+        {
+            k.b[..4].copy_from_slice(&group);
         }
         k.pa = u16::from(d.igmp_type);
         return Orient::AsIs;

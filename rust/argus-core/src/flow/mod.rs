@@ -175,12 +175,11 @@ impl Engine {
             }
         }
         for slot in order {
-            if let Some(c) = cause {
-                if let Some(f) = self.flows[slot as usize].as_mut() {
-                    if !f.written {
-                        f.rec.cause = c;
-                    }
-                }
+            if let Some(c) = cause
+                && let Some(f) = self.flows[slot as usize].as_mut()
+                && !f.written
+            {
+                f.rec.cause = c;
             }
             if self.flows[slot as usize]
                 .as_ref()
@@ -211,24 +210,23 @@ impl Engine {
         };
 
         // A later fragment goes to the flow of its first fragment when known.
-        if matches!(ckey.kind, KeyKind::Ipv4Frag | KeyKind::Ipv6Frag) {
-            if let Some(&parent) = self.frag_parents.get(&ckey) {
-                if self.flows[parent as usize].is_some() {
-                    let forward = {
-                        let f = self.flows[parent as usize]
-                            .as_ref()
-                            .unwrap_or_else(|| unreachable!());
-                        let (pk, _) = key::canonical(pkey);
-                        let _ = pk;
-                        // The fragment's addresses tell its direction in the parent flow.
-                        let src = if f.src_is_b { f.key.b } else { f.key.a };
-                        src == d.src
-                    };
-                    self.touch(parent);
-                    self.update(parent, d, forward, Cause::Status);
-                    return;
-                }
-            }
+        if matches!(ckey.kind, KeyKind::Ipv4Frag | KeyKind::Ipv6Frag)
+            && let Some(&parent) = self.frag_parents.get(&ckey)
+            && self.flows[parent as usize].is_some()
+        {
+            let forward = {
+                let f = self.flows[parent as usize]
+                    .as_ref()
+                    .unwrap_or_else(|| unreachable!());
+                let (pk, _) = key::canonical(pkey);
+                let _ = pk;
+                // The fragment's addresses tell its direction in the parent flow.
+                let src = if f.src_is_b { f.key.b } else { f.key.a };
+                src == d.src
+            };
+            self.touch(parent);
+            self.update(parent, d, forward, Cause::Status);
+            return;
         }
 
         let slot = match self.table.get(&ckey) {
@@ -294,12 +292,13 @@ impl Engine {
 
     fn new_flow(&mut self, ckey: FlowKey, pkt_is_b: bool, d: &Decoded) -> u32 {
         let timeout = self.timeout_for(&ckey, d);
-        let mut rec = FlowRecord::default();
-        rec.key = oriented(&ckey, pkt_is_b);
-        rec.srcid = self.opts.monitor_id;
         // ARP flows are shown as "asker who asked" whichever packet came first.
         let src_is_b = pkt_is_b && !matches!(ckey.kind, KeyKind::Arp | KeyKind::Rarp);
-        rec.key = oriented(&ckey, src_is_b);
+        let rec = FlowRecord {
+            key: oriented(&ckey, src_is_b),
+            srcid: self.opts.monitor_id,
+            ..FlowRecord::default()
+        };
         let flow = Flow {
             key: ckey,
             src_is_b,
@@ -362,7 +361,7 @@ impl Engine {
             if !written {
                 self.report(slot);
             }
-            self.to_idle(slot);
+            self.move_to_idle_queue(slot);
         }
         if status_only {
             return;
@@ -384,7 +383,7 @@ impl Engine {
         }
     }
 
-    fn to_idle(&mut self, slot: u32) {
+    fn move_to_idle_queue(&mut self, slot: u32) {
         let now = self.now;
         let timeout = self.flows[slot as usize]
             .as_ref()
@@ -418,10 +417,10 @@ impl Engine {
             if self.table.get(&f.key) == Some(&slot) {
                 self.table.remove(&f.key);
             }
-            if let Some(fk) = f.frag_key {
-                if self.frag_parents.get(&fk) == Some(&slot) {
-                    self.frag_parents.remove(&fk);
-                }
+            if let Some(fk) = f.frag_key
+                && self.frag_parents.get(&fk) == Some(&slot)
+            {
+                self.frag_parents.remove(&fk);
             }
             self.free.push(slot);
         }

@@ -232,10 +232,8 @@ impl TcpConn {
                 TcpState::Listen if flags == TH_SYN => {
                     outcome = TcpOutcome::Restart;
                 }
-                TcpState::Closed | TcpState::TimeWait => {
-                    if self.status & RESET == 0 {
-                        self.status |= NORMAL_CLOSE;
-                    }
+                TcpState::Closed | TcpState::TimeWait if self.status & RESET == 0 => {
+                    self.status |= NORMAL_CLOSE;
                 }
                 _ => {}
             }

@@ -65,16 +65,17 @@ impl Engine {
         };
         tally(dir_mut(&mut f.rec, forward), d, prev, ts, interval, jitter);
 
-        if let Some(m) = d.icmp {
-            if f.rec.icmp_first_type.is_none() {
-                f.rec.icmp_first_type = Some(m.icmp_type);
-            }
+        if let Some(m) = d.icmp
+            && f.rec.icmp_first_type.is_none()
+        {
+            f.rec.icmp_first_type = Some(m.icmp_type);
         }
         // An ICMP error also marks the flow it reports on.
-        if let Some(m) = d.icmp {
-            if m.quote.present && d.family == Family::Ipv4 {
-                self.map_icmp_error(d, m.icmp_type, m.code);
-            }
+        if let Some(m) = d.icmp
+            && m.quote.present
+            && d.family == Family::Ipv4
+        {
+            self.map_icmp_error(d, m.icmp_type, m.code);
         }
         // A first fragment announces where its later fragments belong.
         // (IPv6 later fragments never find their parent in Argus 3.0.8.2 on
@@ -171,13 +172,13 @@ impl Engine {
         } else {
             key::canonical(k).0
         };
-        if let Some(&slot) = self.table.get(&ck) {
-            if let Some(f) = self.flows[slot as usize].as_mut() {
-                // Only a record not yet sent carries the annotation.
-                if !f.written {
-                    f.rec.icmp_event = Some((icmp_type, code));
-                    touch_times(&mut f.rec.src, d.ts_usec);
-                }
+        if let Some(&slot) = self.table.get(&ck)
+            && let Some(f) = self.flows[slot as usize].as_mut()
+        {
+            // Only a record not yet sent carries the annotation.
+            if !f.written {
+                f.rec.icmp_event = Some((icmp_type, code));
+                touch_times(&mut f.rec.src, d.ts_usec);
             }
         }
     }
@@ -212,12 +213,12 @@ impl Engine {
                 self.delete(orphan);
             }
         }
-        if let Some(p) = self.flows[slot as usize].as_mut() {
-            if let Some(old) = p.frag_key.replace(fk) {
-                if old != fk && self.frag_parents.get(&old) == Some(&slot) {
-                    self.frag_parents.remove(&old);
-                }
-            }
+        if let Some(p) = self.flows[slot as usize].as_mut()
+            && let Some(old) = p.frag_key.replace(fk)
+            && old != fk
+            && self.frag_parents.get(&old) == Some(&slot)
+        {
+            self.frag_parents.remove(&old);
         }
         self.frag_parents.insert(fk, slot);
     }
