@@ -76,6 +76,7 @@ impl Pipeline {
             let Some(reader) = self.reader.as_mut() else {
                 continue;
             };
+            let record_offset = reader.byte_offset();
             match reader.next_packet() {
                 Ok(Some(pkt)) => {
                     processed += 1;
@@ -83,7 +84,7 @@ impl Pipeline {
                         let msg = format!(
                             "{}: byte offset {}: unsupported link type {}",
                             reader.name(),
-                            reader.byte_offset(),
+                            record_offset,
                             lt.name()
                         );
                         self.errors.push(msg);

@@ -20,11 +20,7 @@ pub(super) const MAX_DEPTH: u8 = 8;
 pub(super) fn decode_link(lt: LinkType, d: &[u8], out: &mut Decoded) -> Result<(), DecodeError> {
     match lt.0 {
         1 => ethernet(d, 0, out, 0),
-        0 | 108 => {
-            // Argus counts the datagram, not the 4-byte family header.
-            out.wire_len = out.wire_len.saturating_sub(4);
-            null_loopback(d, lt, out)
-        }
+        0 | 108 => null_loopback(d, lt, out),
         9 | 50 => ppp(d, out, lt.0 == 50),
         51 => pppoe_session(d, 0, out, 0),
         12 | 14 | 101 => raw_ip(d, out),
@@ -40,6 +36,29 @@ pub(super) fn decode_link(lt: LinkType, d: &[u8], out: &mut Decoded) -> Result<(
         113 => linux_sll(d, out),
         276 => linux_sll2(d, out),
         _ => Err(DecodeError::UnsupportedLinkType(lt)),
+    }
+}
+
+/// Bytes of link header Argus leaves out of a packet's byte count.
+pub(super) fn uncounted_header(lt: LinkType, d: &[u8]) -> u32 {
+    match lt.0 {
+        0 | 108 => 4,
+        113 => 16,
+        276 => 20,
+        104 => 4,
+        9 | 50 => {
+            let addr_ctl = if d.first() == Some(&0xff) && d.get(1) == Some(&0x03) {
+                2
+            } else {
+                0
+            };
+            let proto = match d.get(addr_ctl) {
+                Some(b) if b & 1 == 1 => 1,
+                _ => 2,
+            };
+            (addr_ctl + proto) as u32
+        }
+        _ => 0,
     }
 }
 

@@ -104,8 +104,12 @@ pub struct Arp {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Decoded {
     pub ts_usec: i64,
-    /// Length on the wire of the whole frame, link header included (what Argus counts as bytes).
+    /// Length on the wire of the whole frame, link header included.
     pub wire_len: u32,
+    /// What Argus counts as the packet's bytes: the wire length, less the
+    /// link header on the link types where Argus does not count it
+    /// (Linux cooked, BSD loopback, PPP, Cisco HDLC).
+    pub counted_len: u32,
 
     // Link layer.
     pub has_mac: bool,
@@ -179,7 +183,11 @@ pub fn decode(pkt: &RawPacket<'_>, out: &mut Decoded) -> Result<(), DecodeError>
         wire_len: pkt.wire_len.max(pkt.data.len() as u32),
         ..Decoded::default()
     };
-    link::decode_link(pkt.linktype, pkt.data, out)
+    let res = link::decode_link(pkt.linktype, pkt.data, out);
+    out.counted_len = out
+        .wire_len
+        .saturating_sub(link::uncounted_header(pkt.linktype, pkt.data));
+    res
 }
 
 /// Bounds-checked big-endian reads: every decoder goes through these.

@@ -121,8 +121,9 @@ impl Engine {
         let mut d = std::mem::take(&mut self.scratch);
         let res = decode::decode(pkt, &mut d);
         self.stats.packets += 1;
-        self.stats.bytes += u64::from(d.wire_len);
+        self.stats.bytes += u64::from(d.counted_len);
         if let Err(DecodeError::UnsupportedLinkType(lt)) = res {
+            self.stats.packets_skipped += 1;
             self.scratch = d;
             return Err(DecodeError::UnsupportedLinkType(lt));
         }
@@ -202,7 +203,7 @@ impl Engine {
             return;
         };
         self.stats.packets_flowed += 1;
-        self.stats.bytes_flowed += u64::from(d.wire_len);
+        self.stats.bytes_flowed += u64::from(d.counted_len);
         let (ckey, pkt_is_b) = match orient {
             key::Orient::Sort if !self.opts.unidirectional => key::canonical(pkey),
             key::Orient::Reply => (pkey, true),
@@ -252,11 +253,10 @@ impl Engine {
             }
             None => {
                 let slot = self.new_flow(ckey, pkt_is_b, d);
-                let f = self.flows[slot as usize]
+                let forward = self.flows[slot as usize]
                     .as_ref()
-                    .unwrap_or_else(|| unreachable!());
-                let _ = f;
-                self.update(slot, d, true, Cause::Start);
+                    .is_some_and(|f| f.src_is_b == pkt_is_b);
+                self.update(slot, d, forward, Cause::Start);
                 return;
             }
         };

@@ -571,8 +571,6 @@ fn icmp_reply_only_flow_is_shown_toward_the_requester() {
 }
 
 #[test]
-#[ignore = "engine bug: a reply-only echo flow renders state ECO; argus 3.0.8 + ra \
-            print ECR and source port 0x0000 for it"]
 fn icmp_reply_only_flow_state_is_ecr() {
     let mut run = Run::new();
     run.feed(T0, &echo(IP_B, IP_A, 0));
@@ -668,6 +666,8 @@ fn arp_reply_first_still_shows_the_asker() {
         ("10.0.0.9", "10.0.0.2")
     );
     assert_eq!((r.src.pkts, r.dst.pkts), (0, 1));
+    assert_eq!((r.src.bytes, r.dst.bytes), (0, 42));
+    assert_eq!(state(&r), "RSP");
 }
 
 // ---------------------------------------------------------------- fragments
@@ -751,6 +751,45 @@ fn skipped_frames_are_counted_but_make_no_flow() {
     assert_eq!(stats.packets_skipped, 1);
     let recs = run.finish();
     assert_eq!(recs.len(), 1);
+}
+
+/// The Ethernet frame's IPv4 datagram behind a BSD loopback (NULL) header.
+fn null_frame(eth_frame: &[u8]) -> Vec<u8> {
+    let mut v = 2u32.to_le_bytes().to_vec();
+    v.extend_from_slice(&eth_frame[14..]);
+    v
+}
+
+#[test]
+fn null_link_bytes_exclude_the_family_header() {
+    let mut run = Run::new();
+    let f = null_frame(&eth_udp(IP_A, 5000, IP_B, 6000, &[b'x'; 10]));
+    run.feed_lt(T0, LinkType::NULL, &f);
+    run.feed_lt(T0 + MS, LinkType::NULL, &f);
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1);
+    // ra: "10.0.0.1.5000 -> 10.0.0.2.6000  2 0  76 0" (38 bytes per datagram).
+    assert_eq!(recs[0].src.bytes, 2 * (f.len() as u64 - 4));
+    assert_eq!(saddr(&recs[0]), "10.0.0.1");
+}
+
+#[test]
+fn null_link_tcp_payload_is_counted_in_full() {
+    let opts = EngineOptions {
+        appbytes: true,
+        ..EngineOptions::default()
+    };
+    let mut run = Run::with(opts);
+    for (t, f) in tcp_conversation() {
+        run.feed_lt(t, LinkType::NULL, &null_frame(&f));
+    }
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1);
+    let r = &recs[0];
+    assert_eq!((r.src.bytes, r.dst.bytes), (424 - 6 * 14, 362 - 3 * 14));
+    let st = r.tcp_status.expect("tcp");
+    assert_eq!(st & (tcp::FIN_ACK | tcp::OUTOFORDER), tcp::FIN_ACK);
+    assert_eq!((r.src.appbytes, r.dst.appbytes), (100, 200));
 }
 
 #[test]

@@ -288,7 +288,7 @@ fn record_attributes(rec: &mut FlowRecord, d: &Decoded, forward: bool, mac: bool
 /// (0 for none): intervals longer than twice the status interval are not
 /// inter-packet gaps but pauses, and Argus leaves them out.
 fn tally(dm: &mut DirMetrics, d: &Decoded, prev: i64, ts: i64, interval: i64, jitter: bool) {
-    let bytes = d.wire_len;
+    let bytes = d.counted_len;
     if jitter && prev != 0 && ts > prev && ts - prev < interval * 2 {
         dm.jitter_idle.add((ts - prev) as u64);
     }

@@ -237,8 +237,9 @@ fn should_reverse(r: &FlowRecord) -> bool {
             if st & SAW_SYN != 0 || st & SAW_SYN_SENT == 0 {
                 return false;
             }
+            // A record holding only the SYN-ACK (Argus's TCP_INIT form) stays as it is.
             if r.tcp_init {
-                return r.src.tcp_flags & crate::decode::TH_SYN != 0;
+                return false;
             }
             if st & (CON_ESTABLISHED | NORMAL_CLOSE | FIN | FIN_ACK) != 0 {
                 return true;
@@ -268,6 +269,16 @@ fn should_reverse(r: &FlowRecord) -> bool {
 
 fn reversed(r: &FlowRecord) -> FlowRecord {
     let mut o = r.clone();
+    if r.key.proto == 1 {
+        // A reply-only ICMP record shows the reply's own type.
+        if let Some(t) = r.icmp_first_type {
+            o.key.pa = u16::from(t) | (o.key.pa & 0xff00);
+        }
+    } else if let Some(st) = o.tcp_status.as_mut() {
+        // ra 3.0.8.2 marks a reversed TCP record with bit 0x20, which is also
+        // NORMAL_CLOSE: reversed records print state CLO (kept for fidelity).
+        *st |= crate::flow::tcp::NORMAL_CLOSE;
+    }
     std::mem::swap(&mut o.key.a, &mut o.key.b);
     if !is_icmp(r) {
         std::mem::swap(&mut o.key.pa, &mut o.key.pb);
