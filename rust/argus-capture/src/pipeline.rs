@@ -2,7 +2,7 @@
 //! does: one flow table across all inputs; a file that cannot be read is
 //! reported and skipped, and reading goes on with the next one.
 
-use crate::{CaptureError, CaptureReader};
+use crate::CaptureReader;
 use argus_core::decode::DecodeError;
 use argus_core::flow::Engine;
 use argus_core::options::EngineOptions;
@@ -115,13 +115,9 @@ impl Pipeline {
                     self.reader = Some(r);
                     return true;
                 }
-                Err(e) => self.errors.push(error_line(e)),
+                Err(e) => self.errors.push(e.to_string()),
             }
         }
         false
     }
-}
-
-fn error_line(e: CaptureError) -> String {
-    e.to_string()
 }

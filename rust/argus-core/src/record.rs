@@ -130,8 +130,6 @@ pub struct FlowRecord {
     pub ackdat_usec: u32,
     /// ICMP error mapped onto this flow: (type, code) of the last one seen.
     pub icmp_event: Option<(u8, u8)>,
-    /// The record describes fragments whose first fragment was never seen.
-    pub frag_only: bool,
     /// More than one MAC pair was seen (src, dst).
     pub mac_multipath: (bool, bool),
     /// Ethertype seen with the MACs (for the MAC DSR).

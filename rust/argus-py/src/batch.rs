@@ -12,8 +12,6 @@ use pyo3::prelude::*;
 use pyo3_arrow::PySchema;
 use std::sync::{Arc, OnceLock};
 
-const TS: DataType = DataType::Timestamp(TimeUnit::Microsecond, None);
-
 fn fields() -> Vec<Field> {
     use DataType::*;
     let f = |n: &str, t: DataType, null: bool| Field::new(n, t, null);
@@ -72,7 +70,6 @@ fn fields() -> Vec<Field> {
             f(&format!("{side}jit"), Float64, true),
         ]);
     }
-    let _ = TS;
     v
 }
 

@@ -203,15 +203,15 @@ fn icmp_key(d: &Decoded, k: &mut FlowKey, m: crate::decode::Icmp, bidirectional:
             };
             if let Some(r) = req {
                 ty = r;
-                orient = Orient::Reply;
             }
-        }
-        if orient == Orient::AsIs && bidirectional && matches!(ty, 128 | 130 | 133 | 135 | 144) {
-            orient = Orient::AsIs;
         }
         // IPv6 keys are ordered like other IPv6 flows.
         k.pa = u16::from(ty) | u16::from(code) << 8;
-        return if bidirectional { Orient::Sort } else { orient };
+        return if bidirectional {
+            Orient::Sort
+        } else {
+            Orient::AsIs
+        };
     }
     let reply_of = match ty {
         ICMP_ECHOREPLY => Some(ICMP_ECHO),
@@ -264,43 +264,27 @@ fn icmp_key(d: &Decoded, k: &mut FlowKey, m: crate::decode::Icmp, bidirectional:
 /// Canonical orientation for bidirectional tables: returns the key with the
 /// smaller endpoint first, and whether the packet's source ended up as `b`.
 pub fn canonical(k: FlowKey) -> (FlowKey, bool) {
-    if k.kind == KeyKind::Ipv6 || k.kind == KeyKind::Ipv6Frag {
-        // IPv6: Argus stores the larger address first, and never uses ports to break ties.
-        return if k.a < k.b {
-            (swapped(k, !is_icmp_key(&k)), true)
-        } else {
-            (k, false)
-        };
-    }
-    // ICMP "ports" (type/code, id) describe the exchange, not an endpoint.
-    let ports_are_endpoints =
-        !(matches!(k.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && matches!(k.proto, 1 | 58));
     let swap = match k.kind {
+        // IPv6: Argus stores the larger address first, and never uses ports to break ties.
+        KeyKind::Ipv6 | KeyKind::Ipv6Frag => k.a < k.b,
         KeyKind::L3Matrix => false,
-        _ if ports_are_endpoints => (k.a, k.pa) > (k.b, k.pb),
-        _ => k.a > k.b,
+        // ICMP "ports" (type/code, id) describe the exchange, not an endpoint.
+        _ if is_icmp_key(&k) => k.a > k.b,
+        _ => (k.a, k.pa) > (k.b, k.pb),
     };
-    if swap {
-        let mut c = k;
-        std::mem::swap(&mut c.a, &mut c.b);
-        if ports_are_endpoints {
-            std::mem::swap(&mut c.pa, &mut c.pb);
-        }
-        (c, true)
-    } else {
-        (k, false)
-    }
+    if swap { (swapped(k), true) } else { (k, false) }
 }
 
 pub fn is_icmp_key(k: &FlowKey) -> bool {
     matches!(k.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && matches!(k.proto, 1 | 58)
 }
 
-/// The key with its endpoints exchanged.
-pub fn swapped(k: FlowKey, ports: bool) -> FlowKey {
+/// The key with its endpoints exchanged. ICMP "ports" (type/code, id) stay:
+/// they describe the exchange, not an endpoint.
+pub fn swapped(k: FlowKey) -> FlowKey {
     let mut c = k;
     std::mem::swap(&mut c.a, &mut c.b);
-    if ports {
+    if !is_icmp_key(&k) {
         std::mem::swap(&mut c.pa, &mut c.pb);
     }
     c

@@ -464,13 +464,7 @@ fn oriented(ckey: &FlowKey, src_is_b: bool) -> FlowKey {
     if !src_is_b || ckey.kind == KeyKind::Ether {
         return *ckey;
     }
-    let mut k = *ckey;
-    std::mem::swap(&mut k.a, &mut k.b);
-    let icmp = matches!(k.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && matches!(k.proto, 1 | 58);
-    if !icmp {
-        std::mem::swap(&mut k.pa, &mut k.pb);
-    }
-    k
+    key::swapped(*ckey)
 }
 
 #[cfg(test)]

@@ -333,7 +333,6 @@ fn zero_record(rec: &mut FlowRecord) {
     rec.src = keep(&rec.src);
     rec.dst = keep(&rec.dst);
     rec.icmp_event = None;
-    rec.frag_only = false;
     rec.icmp_first_type = None;
 }
 

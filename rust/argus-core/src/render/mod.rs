@@ -59,7 +59,7 @@ pub fn daddr(r: &FlowRecord) -> String {
 }
 
 fn is_icmp(r: &FlowRecord) -> bool {
-    matches!(r.key.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && matches!(r.key.proto, 1 | 58)
+    crate::flow::key::is_icmp_key(&r.key)
 }
 
 /// `sport` / `dport` columns; `None` where ra prints nothing.
@@ -279,10 +279,7 @@ fn reversed(r: &FlowRecord) -> FlowRecord {
         // NORMAL_CLOSE: reversed records print state CLO (kept for fidelity).
         *st |= crate::flow::tcp::NORMAL_CLOSE;
     }
-    std::mem::swap(&mut o.key.a, &mut o.key.b);
-    if !is_icmp(r) {
-        std::mem::swap(&mut o.key.pa, &mut o.key.pb);
-    }
+    o.key = crate::flow::key::swapped(o.key);
     std::mem::swap(&mut o.src, &mut o.dst);
     o
 }
