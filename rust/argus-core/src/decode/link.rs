@@ -70,6 +70,19 @@ pub(super) fn ethernet(
     depth: u8,
 ) -> Result<(), DecodeError> {
     let frame = d.get(off..).unwrap_or(&[]);
+    if frame.len() < 14 && depth == 0 {
+        // Argus reads a frame cut short by the snap length as if the missing
+        // header bytes were zero: a layer-2 flow of zero MACs and type 0.
+        let mut hdr = [0u8; 14];
+        hdr[..frame.len()].copy_from_slice(frame);
+        out.has_mac = true;
+        out.src_mac.copy_from_slice(&hdr[6..12]);
+        out.dst_mac.copy_from_slice(&hdr[..6]);
+        out.encaps |= encaps::ETHER;
+        out.family = Family::Ether;
+        out.ethertype = u16::from_be_bytes([hdr[12], hdr[13]]);
+        return Ok(());
+    }
     let eth = Ethernet2HeaderSlice::from_slice(frame).map_err(|_| DecodeError::Truncated)?;
     // Tunnelled frames (VXLAN, ERSPAN, ...) describe the inner conversation:
     // the innermost MACs win, as the inner IP headers do.

@@ -526,14 +526,19 @@ fn cisco_hdlc() {
 }
 
 #[test]
-fn ethernet_runt_is_truncated() {
-    let f = eth_ipv4(&udp_datagram());
-    for n in 0..14 {
-        assert_eq!(
-            dec_wire(LinkType::ETHERNET, &f[..n], n as u32).unwrap_err(),
-            DecodeError::Truncated,
-            "{n} bytes"
-        );
+fn ethernet_runt_is_a_zero_padded_layer2_frame() {
+    // Argus (gnutella.pcap: a 4-byte capture of a 60-byte frame) makes a
+    // layer-2 flow of what it has, the missing header bytes read as zero.
+    let mut f = eth_ipv4(&udp_datagram());
+    f[..12].fill(0);
+    f[0] = 0x11;
+    f[6] = 0x22;
+    for n in 0..12 {
+        let d = dec_wire(LinkType::ETHERNET, &f[..n], 60).unwrap();
+        assert_eq!(d.family, Family::Ether, "{n} bytes");
+        assert_eq!(d.ethertype, 0, "{n} bytes");
+        assert_eq!(d.dst_mac[0], if n > 0 { 0x11 } else { 0 }, "{n} bytes");
+        assert_eq!(d.src_mac[0], if n > 6 { 0x22 } else { 0 }, "{n} bytes");
     }
     // 14 bytes are a complete (empty) Ethernet frame.
     let d = dec(LinkType::ETHERNET, &f[..14]);

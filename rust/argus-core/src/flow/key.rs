@@ -124,10 +124,17 @@ pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<(FlowKey, Orient)
                     k.b[4..10].copy_from_slice(&arp.target_hw);
                     orient = Orient::Reply;
                 }
-                3 | 4 => {
+                // RARP: (asker, answerer) by hardware address; each opcode
+                // is a flow of its own.
+                3 => {
                     k.a[..6].copy_from_slice(&arp.sender_hw);
                     k.b[..6].copy_from_slice(&arp.target_hw);
-                    k.aux = u32::from(arp.op);
+                    k.aux = 3;
+                }
+                4 => {
+                    k.a[..6].copy_from_slice(&arp.target_hw);
+                    k.b[..6].copy_from_slice(&arp.sender_hw);
+                    k.aux = 4;
                 }
                 // Other opcodes (InARP, ...) are not flows for Argus.
                 _ => return None,
@@ -241,14 +248,14 @@ fn icmp_key(d: &Decoded, k: &mut FlowKey, m: crate::decode::Icmp, bidirectional:
                 k.pb = m.quote.dport;
             }
             0 | 1 => {
-                k.pb = u16::from_be_bytes([m.quote.dst[0], m.quote.dst[1]]);
+                k.pb = quoted_dst_word(&m.quote.dst);
                 k.aux = u32::from(u16::from_be_bytes([m.quote.dst[2], m.quote.dst[3]]));
             }
             _ => {}
         },
         ICMP_REDIRECT if m.quote.present => match code {
             0 | 1 => {
-                k.pb = u16::from_be_bytes([m.quote.dst[0], m.quote.dst[1]]);
+                k.pb = quoted_dst_word(&m.quote.dst);
                 k.aux = u32::from(u16::from_be_bytes([m.quote.dst[2], m.quote.dst[3]]));
             }
             _ => k.aux = u32::from(m.quote.tos) << 16,
@@ -259,6 +266,14 @@ fn icmp_key(d: &Decoded, k: &mut FlowKey, m: crate::decode::Icmp, bidirectional:
     // Argus prints them as the source and destination port fields.
     k.pa = u16::from(ty) | u16::from(code) << 8;
     orient
+}
+
+/// Net/host unreachables and redirects carry the quoted destination's first
+/// two bytes where echoes carry their id. Argus copies them as they lie in
+/// memory, so unlike the id they are not byte-swapped when ra prints them:
+/// store them swapped here, and the shared rendering swap undoes it.
+fn quoted_dst_word(dst: &[u8; 16]) -> u16 {
+    u16::from_le_bytes([dst[0], dst[1]])
 }
 
 /// Canonical orientation for bidirectional tables: returns the key with the

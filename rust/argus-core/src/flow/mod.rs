@@ -440,14 +440,7 @@ impl Engine {
         }
         let mut rec = f.rec.clone();
         rec.seq = f.seq;
-        // Argus's record start is the source's first packet when the source
-        // sent in this interval (not the earliest packet), else the destination's.
-        rec.stime = if rec.src.start != 0 {
-            rec.src.start
-        } else {
-            rec.dst.start
-        };
-        rec.ltime = rec.src.last.max(rec.dst.last).max(rec.stime);
+        (rec.stime, rec.ltime) = record_span(&rec);
         if let Some(t) = f.tcp.as_deref() {
             update::finish_tcp(&mut rec, t);
         }
@@ -455,6 +448,34 @@ impl Engine {
         self.out.push_back(rec);
         self.stats.records += 1;
     }
+}
+
+/// Seconds Argus writes when a record has no time with non-zero seconds.
+const NO_TIME_SEC: i64 = 0xEFFF_FFFF;
+
+/// The record's (start, last) as Argus 3.0.8 writes them into the time DSR.
+///
+/// Argus keeps seconds in 32 bits and skips any time whose seconds are 0.
+/// Its minimum search compares microseconds with a typo (`tmin.tv_sec >
+/// atime->tv_sec` where `tv_usec` was meant), so among the direction times,
+/// taken in the order src start, src last, dst start, dst last, the first one
+/// with the smallest *second* wins: a destination packet earlier in the same
+/// second as the source's first one does not move the start.
+fn record_span(rec: &FlowRecord) -> (i64, i64) {
+    let mut tmin: Option<i64> = None;
+    let mut tmax = 0i64;
+    for t in [rec.src.start, rec.src.last, rec.dst.start, rec.dst.last] {
+        let sec = i64::from(t.div_euclid(1_000_000) as u32);
+        if sec == 0 {
+            continue;
+        }
+        let t = sec * 1_000_000 + t.rem_euclid(1_000_000);
+        if tmin.is_none_or(|m| sec < m.div_euclid(1_000_000)) {
+            tmin = Some(t);
+        }
+        tmax = tmax.max(t);
+    }
+    (tmin.unwrap_or(NO_TIME_SEC * 1_000_000), tmax)
 }
 
 /// The key oriented so that `a` is the flow's source.
@@ -469,3 +490,43 @@ fn oriented(ckey: &FlowKey, src_is_b: bool) -> FlowKey {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod span_tests {
+    use super::{NO_TIME_SEC, record_span};
+    use crate::record::FlowRecord;
+
+    fn rec(src: (i64, i64), dst: (i64, i64)) -> FlowRecord {
+        let mut r = FlowRecord::default();
+        (r.src.start, r.src.last) = src;
+        (r.dst.start, r.dst.last) = dst;
+        r
+    }
+
+    #[test]
+    fn earlier_reply_in_the_same_second_does_not_move_the_start() {
+        let r = rec((10_900_000, 11_000_000), (10_100_000, 10_950_000));
+        assert_eq!(record_span(&r), (10_900_000, 11_000_000));
+    }
+
+    #[test]
+    fn earlier_reply_in_an_earlier_second_is_the_start() {
+        let r = rec((11_033_845, 12_000_000), (10_952_845, 11_500_000));
+        assert_eq!(record_span(&r), (10_952_845, 12_000_000));
+    }
+
+    #[test]
+    fn times_in_second_zero_are_ignored() {
+        let r = rec((500_000, 600_000), (0, 0));
+        assert_eq!(record_span(&r), (NO_TIME_SEC * 1_000_000, 0));
+        let r = rec((500_000, 3_000_000), (0, 0));
+        assert_eq!(record_span(&r), (3_000_000, 3_000_000));
+    }
+
+    #[test]
+    fn seconds_wrap_to_32_bits() {
+        let t = (1i64 << 32) + 5;
+        let r = rec((t * 1_000_000, t * 1_000_000), (0, 0));
+        assert_eq!(record_span(&r), (5_000_000, 5_000_000));
+    }
+}

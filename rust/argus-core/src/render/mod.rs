@@ -27,8 +27,8 @@ pub fn proto(r: &FlowRecord) -> String {
             }
         }
         KeyKind::L3Matrix => if r.key.proto == 0xff { "ipv6" } else { "ip" }.into(),
-        _ => protocols::ip_protocol(r.key.proto)
-            .map_or_else(|| r.key.proto.to_string(), str::to_string),
+        // ra names IP protocols missing from its table "unas" (unassigned).
+        _ => protocols::ip_protocol(r.key.proto).unwrap_or("unas").into(),
     }
 }
 
@@ -81,12 +81,15 @@ pub fn ports(r: &FlowRecord) -> (Option<String>, Option<String>) {
                 );
             }
             match r.key.proto {
-                6 | 17 | 132 => (Some(r.key.pa.to_string()), Some(r.key.pb.to_string())),
+                6 | 17 => (Some(r.key.pa.to_string()), Some(r.key.pb.to_string())),
                 50 => (None, Some(format!("0x{:08x}", r.key.aux))),
                 _ => (None, None),
             }
         }
         KeyKind::Ether => (Some(r.key.pa.to_string()), Some(r.key.pb.to_string())),
+        // A fragment flow has no transport header: Argus's key holds zero
+        // ports, which ra prints for TCP and UDP like any other port.
+        KeyKind::Ipv4Frag if matches!(r.key.proto, 6 | 17) => (Some("0".into()), Some("0".into())),
         _ => (None, None),
     }
 }
@@ -94,8 +97,8 @@ pub fn ports(r: &FlowRecord) -> (Option<String>, Option<String>) {
 /// `dir` column (spec §2.4), 3 characters.
 pub fn dir(r: &FlowRecord) -> String {
     match r.key.kind {
-        KeyKind::Arp => return "who".into(),
-        KeyKind::Rarp => return "tel".into(),
+        // Argus writes ARP and RARP as its ARP flow type, which ra shows as "who".
+        KeyKind::Arp | KeyKind::Rarp => return "who".into(),
         _ => {}
     }
     let mut c = ['<', '-', '>'];
@@ -282,4 +285,52 @@ fn reversed(r: &FlowRecord) -> FlowRecord {
     o.key = crate::flow::key::swapped(o.key);
     std::mem::swap(&mut o.src, &mut o.dst);
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{dir, ports, proto, protocols, state};
+    use crate::flow::key::KeyKind;
+    use crate::record::FlowRecord;
+
+    #[test]
+    fn ethertype_names_follow_ras_table_and_ranges() {
+        assert_eq!(protocols::ethertype(0x0800), Some("ip"));
+        assert_eq!(protocols::ethertype(0x8863), Some("pppoe"));
+        assert_eq!(protocols::ethertype(0x8864), Some("pppoe"));
+        // 0x8100 sits in the "well" range of ra 3.0.8's table.
+        assert_eq!(protocols::ethertype(0x8100), Some("well"));
+        assert_eq!(protocols::ethertype(0x88a8), None);
+    }
+
+    #[test]
+    fn unnamed_ethertype_prints_as_decimal() {
+        let mut r = FlowRecord::default();
+        r.key.kind = KeyKind::Ether;
+        r.key.aux = 0x88a8;
+        assert_eq!(proto(&r), "34984");
+    }
+
+    #[test]
+    fn arp_request_only_flow_is_int_even_in_status_records() {
+        let mut r = FlowRecord::default();
+        r.key.kind = KeyKind::Arp;
+        r.src.pkts = 2;
+        r.cause = crate::record::Cause::Status;
+        assert_eq!(state(&r), "INT");
+        assert_eq!(dir(&r), "who");
+        r.key.kind = KeyKind::Rarp;
+        assert_eq!(dir(&r), "who");
+        r.dst.pkts = 1;
+        assert_eq!(state(&r), "CON");
+    }
+
+    #[test]
+    fn sctp_has_no_ports() {
+        let mut r = FlowRecord::default();
+        r.key.kind = KeyKind::Ipv4;
+        r.key.proto = 132;
+        r.key.pa = 2905;
+        assert_eq!(ports(&r), (None, None));
+    }
 }

@@ -20,8 +20,23 @@ pub fn state(r: &FlowRecord) -> String {
             58 => icmp_v6(r).into(),
             _ => generic(r).into(),
         },
+        KeyKind::Arp | KeyKind::Rarp => arp(r),
         _ => generic(r).into(),
     }
+}
+
+/// ra tests `hdr.type & ARGUS_START` for ARP flows, and a flow record's type
+/// (ARGUS_FAR, 0x10) always has that bit: a request-only ARP flow is INT in
+/// every record, never REQ.
+fn arp(r: &FlowRecord) -> String {
+    if r.src.pkts > 0 && r.dst.pkts > 0 {
+        "CON"
+    } else if r.src.pkts > 0 {
+        "INT"
+    } else {
+        "RSP"
+    }
+    .into()
 }
 
 fn tcp(st: u32, r: &FlowRecord) -> &'static str {
