@@ -1,0 +1,118 @@
+//! Reading a stream: records one after another, checked as `ra` checks them.
+
+use crate::error::{ErrorKind, FormatError};
+use crate::far::Far;
+use crate::header::{HEADER_LEN, RecordHeader, VERSION, rtype};
+use crate::mar::{COOKIE, COOKIE_V2, MAR_LEN, Mar};
+
+/// One record of a stream.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Record {
+    Mar(Mar),
+    /// Flow records (FAR), NetFlow-derived and event records.
+    Flow(Far),
+    /// Any other record type, kept whole.
+    Other(Vec<u8>),
+}
+
+impl Record {
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Record::Mar(m) => m.encode(out),
+            Record::Flow(f) => f.encode(out),
+            Record::Other(b) => out.extend_from_slice(b),
+        }
+    }
+}
+
+/// Iterate over the records of `data`, a stream or file as argus and
+/// `ra -w` write it (uncompressed; see [`crate::compress`]).
+///
+/// The first record must be a START MAR with the Argus 3 cookie. A record
+/// whose DSRs do not add up yields an error and reading goes on with the
+/// next record (its length is known); a bad record header or a truncated
+/// record yields an error and ends the iteration.
+pub fn parse_stream(data: &[u8]) -> Records<'_> {
+    Records {
+        data,
+        at: 0,
+        done: false,
+    }
+}
+
+pub struct Records<'a> {
+    data: &'a [u8],
+    at: usize,
+    done: bool,
+}
+
+impl Records<'_> {
+    /// Byte offset of the next record.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
+    fn fail(&mut self, offset: usize, kind: ErrorKind) -> Option<Result<Record, FormatError>> {
+        self.done = true;
+        Some(Err(FormatError { offset, kind }))
+    }
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<Record, FormatError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done || self.at >= self.data.len() {
+            return None;
+        }
+        let at = self.at;
+        let rest = &self.data[at..];
+        if rest.len() < HEADER_LEN {
+            return self.fail(
+                at,
+                ErrorKind::Truncated {
+                    need: HEADER_LEN,
+                    have: rest.len(),
+                },
+            );
+        }
+        let h = RecordHeader::decode(rest);
+        if at == 0 {
+            // ra reads 16 bytes and tests the cookie before anything else.
+            if rest.len() >= 12
+                && u32::from_be_bytes([rest[8], rest[9], rest[10], rest[11]]) == COOKIE_V2
+            {
+                return self.fail(at, ErrorKind::Version2);
+            }
+            let is_start_mar = h.rtype() == rtype::MAR
+                && rest.len() >= 12
+                && u32::from_be_bytes([rest[8], rest[9], rest[10], rest[11]]) == COOKIE;
+            if !is_start_mar {
+                return self.fail(at, ErrorKind::NotArgus);
+            }
+        }
+        if h.version() != VERSION {
+            return self.fail(at, ErrorKind::BadVersion(h.version()));
+        }
+        let n = h.len_bytes();
+        if n == 0 || (h.rtype() == rtype::MAR && n != MAR_LEN) {
+            return self.fail(at, ErrorKind::BadLength(h.len_words));
+        }
+        if rest.len() < n {
+            return self.fail(
+                at,
+                ErrorKind::Truncated {
+                    need: n,
+                    have: rest.len(),
+                },
+            );
+        }
+        self.at += n;
+        let b = &rest[..n];
+        Some(match h.rtype() {
+            rtype::MAR => Ok(Record::Mar(Mar::decode(b))),
+            rtype::FAR | rtype::NETFLOW | rtype::EVENT => Far::decode(b, at).map(Record::Flow),
+            _ => Ok(Record::Other(b.to_vec())),
+        })
+    }
+}
