@@ -75,6 +75,8 @@ pub struct IcmpQuote {
     pub proto: u8,
     pub sport: u16,
     pub dport: u16,
+    /// First two bytes after the quoted UDP header (a DNS transaction id).
+    pub payload_head: Option<u16>,
     pub present: bool,
 }
 
@@ -160,6 +162,8 @@ pub struct Decoded {
     pub igmp_group: Option<[u8; 4]>,
     /// ESP security parameter index.
     pub spi: Option<u32>,
+    /// Argus builds no flow for this packet although it decoded (IPv6 ESP).
+    pub no_flow: bool,
 }
 
 impl Decoded {

@@ -69,7 +69,13 @@ pub(super) fn ipv4(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
     out.l4_offset = off as u32 + hlen;
     out.l4_len = ip_len - hlen;
     if offset == 0 {
-        transport::dispatch(d, out.l4_offset as usize, out.proto, out, depth);
+        let mut pos = out.l4_offset as usize;
+        let mut next = out.proto;
+        skip_ah(d, &mut pos, &mut next);
+        out.l4_len = out.l4_len.saturating_sub((pos - out.l4_offset as usize) as u32);
+        out.l4_offset = pos as u32;
+        out.proto = next;
+        transport::dispatch(d, pos, next, out, depth);
     }
 }
 
@@ -110,7 +116,23 @@ const HOP_BY_HOP: u8 = 0;
 const ROUTING: u8 = 43;
 const FRAGMENT: u8 = 44;
 const DEST_OPTS: u8 = 60;
-const MOBILITY: u8 = 135;
+const AH: u8 = 51;
+const ESP: u8 = 50;
+/// Argus skips an authentication header as a fixed 16 bytes (its
+/// `struct AHHeader`), whatever the header's own length field says.
+const AH_SKIP: usize = 16;
+
+/// After the IP header chain: Argus steps over one AH (fixed size) and keys
+/// the packet by the protocol it names, without looking into tunnels behind it.
+fn skip_ah(d: &[u8], pos: &mut usize, next: &mut u8) {
+    if *next == AH
+        && let Some(&nh) = d.get(*pos)
+        && d.len() >= *pos + AH_SKIP
+    {
+        *next = nh;
+        *pos += AH_SKIP;
+    }
+}
 
 pub(super) fn ipv6(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
     let Some(h) = d
@@ -139,9 +161,12 @@ pub(super) fn ipv6(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
     let end = pos + payload as usize;
     // Walk the extension chain by hand: etherparse's chain parser rejects the
     // truncated and odd chains real captures carry, and we only need lengths.
-    for _ in 0..8 {
+    // Like Argus, walk on through fragment headers of offset 0 (first and
+    // atomic fragments) and stop at a later fragment. Every step advances by
+    // 8 bytes or more, so the walk ends with the captured bytes.
+    while pos < d.len() {
         match next {
-            HOP_BY_HOP | ROUTING | DEST_OPTS | MOBILITY => {
+            HOP_BY_HOP | ROUTING | DEST_OPTS => {
                 let (Some(&nh), Some(&len)) = (d.get(pos), d.get(pos + 1)) else {
                     break;
                 };
@@ -153,17 +178,29 @@ pub(super) fn ipv6(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
                     break;
                 };
                 let id = super::be32(d, pos + 4).unwrap_or(0);
+                let offset = u32::from(fo & 0xfff8);
                 out.frag = Frag {
-                    offset: u32::from(fo & 0xfff8),
+                    offset,
                     more: fo & 1 == 1,
                     id,
-                    is_fragment: true,
+                    is_fragment: offset != 0 || fo & 1 == 1,
                 };
                 out.ip_id = id;
                 next = nh;
                 pos += 8;
+                if offset != 0 {
+                    break;
+                }
             }
             _ => break,
+        }
+    }
+    if out.frag.offset == 0 {
+        skip_ah(d, &mut pos, &mut next);
+        if next == ESP {
+            // Argus 3.0.8.2's IPv6 ESP flow builder is an empty stub: such
+            // packets make no flow at all.
+            out.no_flow = true;
         }
     }
     out.proto = next;

@@ -23,6 +23,13 @@ pub const TCPOPT_CC: u32 = 0x0800_0000;
 pub const TCPOPT_CCNEW: u32 = 0x1000_0000;
 pub const TCPOPT_CCECHO: u32 = 0x2000_0000;
 
+/// Argus 3.0.8.2 reads IPv4 ports only when the IP length leaves room for the
+/// whole transport header (20 bytes TCP, 8 UDP); otherwise the flow is keyed
+/// with ports 0 (first fragments of tiny datagrams, lying length fields).
+fn ipv4_ports_fit(out: &Decoded, header: u32) -> bool {
+    out.family != Family::Ipv4 || out.l4_len >= header
+}
+
 pub(super) fn dispatch(d: &[u8], off: usize, proto: u8, out: &mut Decoded, depth: u8) {
     out.payload_offset = off as u32;
     out.payload_len = out.l4_len;
@@ -74,8 +81,10 @@ fn tcp(d: &[u8], off: usize, out: &mut Decoded) {
                 // Ports alone still key the flow.
                 if let (Some(sp), Some(dp)) = (be16(d, off), be16(d, off + 2)) {
                     out.has_ports = true;
-                    out.sport = sp;
-                    out.dport = dp;
+                    if ipv4_ports_fit(out, 20) {
+                        out.sport = sp;
+                        out.dport = dp;
+                    }
                 }
                 return;
             }
@@ -83,8 +92,10 @@ fn tcp(d: &[u8], off: usize, out: &mut Decoded) {
         }
     }
     out.has_ports = true;
-    out.sport = be16(seg, 0).unwrap_or(0);
-    out.dport = be16(seg, 2).unwrap_or(0);
+    if ipv4_ports_fit(out, 20) {
+        out.sport = be16(seg, 0).unwrap_or(0);
+        out.dport = be16(seg, 2).unwrap_or(0);
+    }
     t.seq = be32(seg, 4).unwrap_or(0);
     t.ack = be32(seg, 8).unwrap_or(0);
     t.flags = seg[13];
@@ -126,8 +137,10 @@ fn udp(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
         return;
     };
     out.has_ports = true;
-    out.sport = sp;
-    out.dport = dp;
+    if ipv4_ports_fit(out, 8) {
+        out.sport = sp;
+        out.dport = dp;
+    }
     out.payload_len = out.l4_len.saturating_sub(8);
     out.payload_offset = off as u32 + 8;
     // Argus reads the DNS id even from an empty payload (padding then).
@@ -165,6 +178,8 @@ fn icmp(d: &[u8], off: usize, out: &mut Decoded, v6: bool) {
 fn quote(d: &[u8], off: usize, v6: bool) -> IcmpQuote {
     let mut q = IcmpQuote::default();
     let l4;
+    // Room the quoted IP length leaves for the transport header (IPv4 rule).
+    let mut l4_len = u32::MAX;
     if v6 {
         let Some(h) = d.get(off..off + 40) else {
             return q;
@@ -186,12 +201,23 @@ fn quote(d: &[u8], off: usize, v6: bool) -> IcmpQuote {
         q.dst[..4].copy_from_slice(&h[16..20]);
         q.proto = h[9];
         q.tos = h[1];
-        l4 = off + usize::from(h[0] & 0xf) * 4;
+        let ihl = usize::from(h[0] & 0xf) * 4;
+        l4 = off + ihl;
+        l4_len = u32::from(u16::from_be_bytes([h[2], h[3]])).saturating_sub(ihl as u32);
     }
     q.present = true;
-    if let (Some(sp), Some(dp)) = (be16(d, l4), be16(d, l4 + 2)) {
+    let need = match q.proto {
+        IPPROTO_TCP => 20,
+        IPPROTO_UDP => 8,
+        _ => 0,
+    };
+    if l4_len >= need
+        && let (Some(sp), Some(dp)) = (be16(d, l4), be16(d, l4 + 2))
+    {
         q.sport = sp;
         q.dport = dp;
     }
+    // The quoted DNS transaction id keys the quoted query as it keyed the query.
+    q.payload_head = be16(d, l4 + 8);
     q
 }

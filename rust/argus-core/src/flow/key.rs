@@ -73,6 +73,9 @@ pub const ICMP_ECHO: u8 = 8;
 /// travels: `a` = this packet's source) or `None` when the packet has nothing
 /// to key on.
 pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<(FlowKey, Orient)> {
+    if d.no_flow {
+        return None;
+    }
     let mut k = FlowKey::default();
     let mut orient = Orient::Sort;
     match d.family {
@@ -90,13 +93,13 @@ pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<(FlowKey, Orient)
             k.kind = if v6 { KeyKind::Ipv6 } else { KeyKind::Ipv4 };
             k.proto = d.proto;
             if d.frag.is_fragment && d.frag.offset != 0 {
+                if v6 {
+                    ipv6_later_fragment_key(d, &mut k);
+                    return Some((k, orient));
+                }
                 // A later fragment carries no ports: keyed by its datagram id
                 // until the first fragment tells which flow it belongs to.
-                k.kind = if v6 {
-                    KeyKind::Ipv6Frag
-                } else {
-                    KeyKind::Ipv4Frag
-                };
+                k.kind = KeyKind::Ipv4Frag;
                 k.aux = d.frag.id;
                 return Some((k, orient));
             }
@@ -181,14 +184,47 @@ fn ip_transport_key(d: &Decoded, k: &mut FlowKey, bidirectional: bool) -> Orient
     if d.has_ports {
         k.pa = d.sport;
         k.pb = d.dport;
-        if d.proto == 17 && d.family == Family::Ipv4 && (d.sport == 53 || d.dport == 53) {
-            // Each DNS query/response pair is its own flow, keyed by its transaction id.
-            if let Some(txid) = d.payload_head {
-                k.aux = u32::from(txid) | 0x1_0000;
-            }
+        if let Some(aux) = dns_aux(d.family, d.proto, d.sport, d.dport, d.payload_head) {
+            k.aux = aux;
         }
     }
     Orient::Sort
+}
+
+/// A later IPv6 fragment never joins its datagram's flow in Argus 3.0.8.2
+/// (its merge test cannot hold on little-endian hosts): it is a flow of its
+/// own whose "ports" are the fragment identification's bytes, as Argus's key
+/// stores them in the port slots. With the id's bytes b0..b3, the stored
+/// (larger-address-first) key has ports b3b2 and b1b0; ICMPv6 reads b3 as the
+/// type and b2 as the code.
+fn ipv6_later_fragment_key(d: &Decoded, k: &mut FlowKey) {
+    k.kind = KeyKind::Ipv6;
+    k.proto = d.proto;
+    k.aux = d.frag.id;
+    let [b0, b1, b2, b3] = d.frag.id.to_be_bytes();
+    if d.proto == 58 {
+        k.pa = u16::from(b3) | u16::from(b2) << 8;
+        return;
+    }
+    let (hi, lo) = (u16::from_be_bytes([b3, b2]), u16::from_be_bytes([b1, b0]));
+    // Given in packet order: the canonical swap puts them back in stored order.
+    (k.pa, k.pb) = if k.a < k.b { (lo, hi) } else { (hi, lo) };
+}
+
+/// Each IPv4 DNS query/response pair is its own flow, keyed by its
+/// transaction id (the first two bytes after the UDP header).
+pub fn dns_aux(
+    family: Family,
+    proto: u8,
+    sport: u16,
+    dport: u16,
+    payload_head: Option<u16>,
+) -> Option<u32> {
+    if proto == 17 && family == Family::Ipv4 && (sport == 53 || dport == 53) {
+        payload_head.map(|txid| u32::from(txid) | 0x1_0000)
+    } else {
+        None
+    }
 }
 
 fn icmp_key(d: &Decoded, k: &mut FlowKey, m: crate::decode::Icmp, bidirectional: bool) -> Orient {

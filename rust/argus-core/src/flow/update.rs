@@ -163,9 +163,12 @@ impl Engine {
             b: q.dst,
             ..FlowKey::default()
         };
-        if matches!(q.proto, 6 | 17 | 132) {
+        if matches!(q.proto, 6 | 17) {
             k.pa = q.sport;
             k.pb = q.dport;
+        }
+        if let Some(aux) = key::dns_aux(q.family, q.proto, q.sport, q.dport, q.payload_head) {
+            k.aux = aux;
         }
         let ck = if self.opts.unidirectional {
             k
