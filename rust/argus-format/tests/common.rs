@@ -6,7 +6,7 @@
 use argus_capture::{Fill, Pipeline};
 use argus_core::options::EngineOptions;
 use argus_core::record::FlowRecord;
-use argus_format::{MarCounters, write_flow_with, write_mar_start, write_mar_stop, WriteOptions};
+use argus_format::{MarCounters, SensorWriter, WriteOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -70,9 +70,10 @@ pub fn our_stream(recs: &[FlowRecord], w: &WriteOptions) -> Vec<u8> {
         ..MarCounters::default()
     };
     let mut out = Vec::new();
-    write_mar_start(&c, &mut out);
+    let mut sw = SensorWriter::new(w.clone());
+    sw.start(&c, &mut out);
     for r in recs {
-        write_flow_with(r, w, &mut out);
+        sw.flow(r, &mut out);
     }
     let stop = MarCounters {
         now_usec: t1,
@@ -80,7 +81,7 @@ pub fn our_stream(recs: &[FlowRecord], w: &WriteOptions) -> Vec<u8> {
         next_seq: recs.iter().map(|r| r.seq).max().unwrap_or(0),
         ..c
     };
-    write_mar_stop(&stop, &mut out);
+    sw.stop(&stop, &mut out);
     out
 }
 

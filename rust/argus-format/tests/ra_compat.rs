@@ -8,6 +8,51 @@ use argus_format::WriteOptions;
 use common::*;
 use std::path::Path;
 
+/// Why some captures still differ through ra: the engine's FlowRecord holds a
+/// different value for these fields than real argus (not a format matter).
+/// Those fields are left out of the comparison for those captures only;
+/// everything else must still be identical.
+const IPV6_TOS: &str = "IPv6 sTos/dTos: argus 3.0.8.2 takes them from flow-label bits \
+    ((ntohs(ip6_flow >> 16) >> 4) & 0xff of the LE-read word), the engine from the traffic class";
+const TCP_ORDER: &str = "TCP out-of-order status bits (flgs 'i'/'r') differ in the engine's TCP model";
+const WSCALE: &str = "FlowRecord keeps only the scaled window (shift capped at 14); argus shifts by the \
+    raw option value (ra shows win << winshift)";
+
+const KNOWN: &[(&str, &[&str], &str)] = &[
+    ("basic/dns-edns-ecs.pcap", &["stos", "dtos"], IPV6_TOS),
+    ("basic/gateway_or_not.pcap", &["stos", "dtos"], IPV6_TOS),
+    ("ipv6/dhcpv6-mud.pcap", &["stos", "dtos"], IPV6_TOS),
+    ("ipv6/icmp6-nd-options.pcap", &["stos", "dtos"], IPV6_TOS),
+    ("ipv6/ipv6.pcap", &["stos", "dtos"], IPV6_TOS),
+    ("ipv6/pim-packet-assortment.pcap", &["stos", "dtos"], IPV6_TOS),
+    ("ipv6/tcp_ipv6_ecn.pcap", &["stos", "dtos"], IPV6_TOS),
+    ("basic/example2.pcap", &["flgs"], TCP_ORDER),
+    ("basic/ipv4.pcap", &["flgs"], TCP_ORDER),
+    ("basic/smtp.pcap", &["flgs"], TCP_ORDER),
+    ("basic/var-services-std-ports.pcap", &["flgs"], TCP_ORDER),
+    ("tcp/window-scale-range.pcap", &["swin"], WSCALE),
+];
+
+/// Lines with the given fields blanked.
+fn masked(lines: &[String], fields: &[&str]) -> Vec<String> {
+    let idx: Vec<usize> = fields
+        .iter()
+        .filter_map(|f| FIELDS.iter().position(|x| x == f))
+        .collect();
+    let mut v: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .map(|(i, c)| if idx.contains(&i) { "" } else { c })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 fn captures(dir: &Path) -> Vec<String> {
     let skip = known_engine_deviations();
     let mut v = Vec::new();
@@ -40,6 +85,7 @@ fn real_ra_prints_our_files_as_real_argus_files() {
     let opts = EngineOptions::default();
     let w = WriteOptions::from_engine(&opts);
     let (mut same, mut differ, mut no_oracle) = (Vec::new(), Vec::new(), Vec::new());
+    let mut same_but = Vec::new();
     for rel in captures(&dir) {
         let pcap = dir.join(&rel);
         let stem = rel.replace('/', "_");
@@ -57,7 +103,18 @@ fn real_ra_prints_our_files_as_real_argus_files() {
         let (only_ours, only_theirs) = diff(&ours, &theirs);
         if only_ours.is_empty() && only_theirs.is_empty() {
             same.push(rel);
-        } else {
+            continue;
+        }
+        let known = KNOWN.iter().find(|k| k.0 == rel);
+        if let Some((_, fields, why)) = known {
+            let (a, b) = diff(&masked(&ours, fields), &masked(&theirs, fields));
+            if a.is_empty() && b.is_empty() {
+                println!("KNOWN {rel}: identical but for {fields:?} ({why})");
+                same_but.push(rel);
+                continue;
+            }
+        }
+        {
             println!("DIFF {rel}");
             for l in only_ours.iter().take(4) {
                 println!("   ours   {l}");
@@ -69,8 +126,10 @@ fn real_ra_prints_our_files_as_real_argus_files() {
         }
     }
     println!(
-        "{} captures identical through real ra, {} differ, {} without oracle output",
+        "{} captures identical through real ra, {} identical but for known engine fields, \
+         {} differ, {} without oracle output",
         same.len(),
+        same_but.len(),
         differ.len(),
         no_oracle.len()
     );

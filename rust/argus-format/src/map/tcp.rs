@@ -45,7 +45,8 @@ pub(crate) fn tcp_network(r: &FlowRecord, perf: bool) -> Option<Network> {
                 status,
                 seqbase: s.seqbase,
                 options: r.tcp_options,
-                win: s.win,
+                // ArgusGenerateRecord copies every TCP_INIT member but the window.
+                win: 0,
                 flags: s.flags,
                 winshift: s.winshift,
             }),
