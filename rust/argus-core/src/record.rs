@@ -111,6 +111,15 @@ pub struct DirMetrics {
     pub user_data: Vec<u8>,
 }
 
+/// Application class Argus gives a UDP flow from its first packet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AppClass {
+    #[default]
+    None,
+    Rtp,
+    Rtcp,
+}
+
 /// One flow record.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FlowRecord {
@@ -139,6 +148,9 @@ pub struct FlowRecord {
     /// ICMP type of the first packet of the record (before request/reply
     /// normalisation), for ra's reply-only correction.
     pub icmp_first_type: Option<u8>,
+    /// RTP/RTCP classification (kept for the life of the flow unless an
+    /// RTP check fails).
+    pub app: AppClass,
 }
 
 impl FlowRecord {

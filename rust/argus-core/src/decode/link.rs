@@ -176,11 +176,49 @@ fn mpls(d: &[u8], mut off: usize, out: &mut Decoded, depth: u8) {
 }
 
 /// PPPoE session header (6 bytes) followed by a PPP protocol number.
+///
+/// As Argus 3.0.8.2: only code 0 (session data) is looked into; the protocol
+/// is one byte when its first byte is odd (field compression), and only IPv4
+/// and IPv6 are decapsulated (LCP, PAP, ... stay a layer-2 PPPoE flow).
 fn pppoe_session(d: &[u8], off: usize, out: &mut Decoded, depth: u8) -> Result<(), DecodeError> {
-    let proto = be16(d, off + 6).ok_or(DecodeError::Truncated)?;
+    let code = *d.get(off + 1).ok_or(DecodeError::Truncated)?;
+    let first = *d.get(off + 6).ok_or(DecodeError::Truncated)?;
     out.encaps |= encaps::PPP;
-    ppp_protocol(d, off + 8, proto, out, depth + 1);
+    if code != 0 {
+        return Ok(());
+    }
+    let (proto, len) = if first & 1 == 1 {
+        (u16::from(first), 1)
+    } else {
+        (be16(d, off + 6).ok_or(DecodeError::Truncated)?, 2)
+    };
+    if matches!(proto, 0x21 | 0x57) {
+        ppp_protocol(d, off + 6 + len, proto, out, depth + 1);
+    }
     Ok(())
+}
+
+/// A PPP frame inside a tunnel (GRE protocol 0x880B, PPTP): optional
+/// address/control bytes, a one- or two-byte protocol; IPv4 and IPv6 are
+/// decoded, anything else leaves the packet keyed on the outer header.
+pub(super) fn tunnelled_ppp(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
+    let mut off = off;
+    if matches!(d.get(off), Some(0xff | 0x00 | 0x01)) && d.get(off + 1) == Some(&0x03) {
+        off += 2;
+    }
+    let Some(&first) = d.get(off) else { return };
+    let (proto, len) = if first & 1 == 1 {
+        (u16::from(first), 1)
+    } else {
+        match be16(d, off) {
+            Some(p) => (p, 2),
+            None => return,
+        }
+    };
+    if matches!(proto, 0x21 | 0x57) {
+        out.encaps |= encaps::PPP;
+        ppp_protocol(d, off + len, proto, out, depth + 1);
+    }
 }
 
 fn ppp_protocol(d: &[u8], off: usize, proto: u16, out: &mut Decoded, depth: u8) {

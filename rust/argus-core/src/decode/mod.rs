@@ -164,6 +164,22 @@ pub struct Decoded {
     pub spi: Option<u32>,
     /// Argus builds no flow for this packet although it decoded (IPv6 ESP).
     pub no_flow: bool,
+    /// The UDP payload read as an RTP header (at least 12 bytes captured).
+    pub rtp: Option<RtpHead>,
+}
+
+/// The fields of a UDP payload Argus's RTP/RTCP classification looks at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RtpHead {
+    /// Version bits are 2.
+    pub version2: bool,
+    /// The payload holds an RTCP sender or receiver report chunk.
+    pub rtcp_report: bool,
+    pub seq: u16,
+    pub ssrc: u32,
+    /// Extension bit set: the 16-bit word Argus takes as the extension
+    /// length (bytes 14..16 in host order, as 3.0.8.2 reads it).
+    pub ext_len: Option<u16>,
 }
 
 impl Decoded {

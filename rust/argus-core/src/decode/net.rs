@@ -72,7 +72,9 @@ pub(super) fn ipv4(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
         let mut pos = out.l4_offset as usize;
         let mut next = out.proto;
         skip_ah(d, &mut pos, &mut next);
-        out.l4_len = out.l4_len.saturating_sub((pos - out.l4_offset as usize) as u32);
+        out.l4_len = out
+            .l4_len
+            .saturating_sub((pos - out.l4_offset as usize) as u32);
         out.l4_offset = pos as u32;
         out.proto = next;
         transport::dispatch(d, pos, next, out, depth);

@@ -793,18 +793,45 @@ fn gre_inner_ipv4_replaces_outer() {
 }
 
 #[test]
-fn gre_version_1_stays_outer_gre_flow() {
+fn pptp_gre_control_ppp_stays_outer_gre_flow() {
+    // GRE version 1 (key, sequence, ack) carrying PPP LCP (0xc021).
     let outer = ipv4(
         47,
         IP_C,
         IP_D,
-        &gre(0x3081, 0x880b, &[0, 4, 0, 7, 0, 0, 0, 1], &[0xff; 8]),
+        &gre(
+            0x3081,
+            0x880b,
+            &[0, 4, 0, 7, 0, 0, 0, 1, 0, 0, 0, 1],
+            &[0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4],
+        ),
     );
     let d = dec(LinkType::ETHERNET, &eth_ipv4(&outer));
     assert_eq!(d.family, Family::Ipv4);
     assert_eq!((d.src, d.dst), (v4_16(IP_C), v4_16(IP_D)));
     assert_eq!(d.proto, 47);
-    assert_eq!(d.encaps & encaps::GRE, 0);
+}
+
+#[test]
+fn pptp_gre_ppp_ipv4_is_the_inner_flow() {
+    // GrePackets.cap: GRE v1 (key + sequence), PPP ff 03 00 21, then IPv4.
+    let mut ppp = vec![0xff, 0x03, 0x00, 0x21];
+    ppp.extend_from_slice(&udp_datagram());
+    let outer = ipv4(
+        47,
+        IP_C,
+        IP_D,
+        &gre(0x3001, 0x880b, &[0, 4, 0, 7, 0, 0, 0, 1], &ppp),
+    );
+    let d = dec(LinkType::ETHERNET, &eth_ipv4(&outer));
+    assert_eq!((d.src, d.dst), (v4_16(IP_A), v4_16(IP_B)));
+    assert_eq!((d.proto, d.sport, d.dport), (17, 5000, 53));
+    // Compressed protocol field (one byte 0x21), no address/control.
+    let mut ppp = vec![0x21];
+    ppp.extend_from_slice(&udp_datagram());
+    let outer = ipv4(47, IP_C, IP_D, &gre(0x2001, 0x880b, &[0, 4, 0, 7], &ppp));
+    let d = dec(LinkType::ETHERNET, &eth_ipv4(&outer));
+    assert_eq!((d.src, d.dst), (v4_16(IP_A), v4_16(IP_B)));
 }
 
 #[test]

@@ -145,8 +145,43 @@ fn udp(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
     out.payload_offset = off as u32 + 8;
     // Argus reads the DNS id even from an empty payload (padding then).
     out.payload_head = be16(d, off + 8);
+    out.rtp = d
+        .get(off + 8..)
+        .map(|p| &p[..p.len().min(out.payload_len as usize)])
+        .and_then(rtp_head);
     // VXLAN and Geneve are not looked into: Argus 3.0.8.2 keys them as the outer UDP flow.
     let _ = depth;
+}
+
+fn rtp_head(p: &[u8]) -> Option<super::RtpHead> {
+    if p.len() < 12 {
+        return None;
+    }
+    let version2 = p[0] & 0xc0 == 0x80;
+    // RTCP: a compound packet of chunks, each (length word + 1) * 4 bytes.
+    let mut rtcp_report = false;
+    let mut i = 0usize;
+    while let Some(chunk) = p.get(i..i + 8) {
+        if chunk[0] & 0xc0 == 0x80 && matches!(chunk[1], 200 | 201) {
+            rtcp_report = true;
+        }
+        let words = usize::from(u16::from_be_bytes([chunk[2], chunk[3]]));
+        if words == 0 {
+            break;
+        }
+        i += words * 4 + 4;
+    }
+    Some(super::RtpHead {
+        version2,
+        rtcp_report,
+        seq: u16::from_be_bytes([p[2], p[3]]),
+        ssrc: u32::from_be_bytes([p[8], p[9], p[10], p[11]]),
+        ext_len: if p[0] & 0x10 != 0 {
+            p.get(14..16).map(|b| u16::from_le_bytes([b[0], b[1]]))
+        } else {
+            None
+        },
+    })
 }
 
 fn icmp(d: &[u8], off: usize, out: &mut Decoded, v6: bool) {

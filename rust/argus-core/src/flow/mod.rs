@@ -8,6 +8,7 @@
 
 pub mod key;
 mod queue;
+mod rtp;
 pub mod tcp;
 mod update;
 
@@ -55,6 +56,9 @@ pub(crate) struct Flow {
     /// The canonical key of the non-first fragments this flow's current
     /// datagram expects, so they can be attributed here.
     frag_key: Option<FlowKey>,
+    /// RTP (sequence, SSRC) last taken per direction (source, destination);
+    /// a zero sequence means none yet, as in Argus.
+    rtp: [(u16, u32); 2],
 }
 
 pub struct Engine {
@@ -311,6 +315,7 @@ impl Engine {
             qtime: self.now,
             qgen: 0,
             frag_key: None,
+            rtp: [(0, 0); 2],
         };
         let slot = if let Some(s) = self.free.pop() {
             self.flows[s as usize] = Some(flow);

@@ -31,6 +31,9 @@ impl Engine {
         let prev = dir_mut(&mut f.rec, forward).last;
         touch_times(dir_mut(&mut f.rec, forward), ts);
         record_attributes(&mut f.rec, d, forward, opts_mac);
+        if f.key.proto == 17 && !d.frag.is_fragment {
+            super::rtp::classify(f, d, forward, state == Cause::Start);
+        }
 
         // Protocol state.
         let mut restart = false;

@@ -149,19 +149,20 @@ fn icmp_v6(r: &FlowRecord) -> &'static str {
             4 => "URP",
             5 => "URSF",
             6 => "URRR",
-            _ => "URES",
+            7 => "URES",
+            _ => "UNK",
         },
-        3 => {
-            if code == 0 {
-                "TXT"
-            } else {
-                "TXR"
-            }
-        }
+        // ra names only the codes it knows; any other code stays "UNK".
+        3 => match code {
+            0 => "TXT",
+            1 => "TXR",
+            _ => "UNK",
+        },
         4 => match code {
             0 => "PPH",
             1 => "PPNH",
-            _ => "PPO",
+            2 => "PPO",
+            _ => "UNK",
         },
         _ => "UNK",
     }

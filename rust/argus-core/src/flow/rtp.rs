@@ -1,0 +1,50 @@
+//! RTP/RTCP recognition of UDP flows, as Argus 3.0.8.2 does it: the packet
+//! that creates the flow decides, later RTP packets can only take it back.
+
+use super::Flow;
+use super::key::KeyKind;
+use crate::decode::Decoded;
+use crate::record::AppClass;
+
+/// Argus leaves well-known ports and the AFS range out of RTP detection.
+fn candidate_port(p: u16) -> bool {
+    p >= 1024 && !(7000..=7010).contains(&p)
+}
+
+/// Classify (first packet) or re-check (later packets) the UDP flow `f` with
+/// the packet `d`; `first`: the packet created the flow.
+pub(super) fn classify(f: &mut Flow, d: &Decoded, forward: bool, first: bool) {
+    if !matches!(f.key.kind, KeyKind::Ipv4 | KeyKind::Ipv6) {
+        return;
+    }
+    let Some(h) = d.rtp else { return };
+    if first {
+        if d.payload_len > 0 && h.version2 && candidate_port(d.sport) && candidate_port(d.dport) {
+            if h.rtcp_report {
+                f.rec.app = AppClass::Rtcp;
+            } else {
+                f.rec.app = AppClass::Rtp;
+                f.rtp[0] = (h.seq, h.ssrc);
+            }
+        }
+        return;
+    }
+    if f.rec.app != AppClass::Rtp || !h.version2 {
+        return;
+    }
+    let side = usize::from(!forward);
+    let (seq, ssrc) = f.rtp[side];
+    if seq == 0 {
+        f.rtp[side] = (h.seq, h.ssrc);
+        return;
+    }
+    let len = i64::from(d.payload_len);
+    let broken = h.ssrc == 0
+        || h.ssrc != ssrc
+        || h.ext_len
+            .is_some_and(|x| i64::from(x) > len || i64::from(x) < len - 4);
+    if broken {
+        // Not RTP after all: the flow is plain UDP from now on.
+        f.rec.app = AppClass::None;
+    }
+}
