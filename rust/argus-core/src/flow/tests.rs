@@ -978,3 +978,55 @@ fn engine_survives_mangled_traffic() {
         }
     }
 }
+
+fn rtp_payload(seq: u16, ssrc: u32) -> Vec<u8> {
+    let mut p = vec![0x80, 0x08];
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&1000u32.to_be_bytes());
+    p.extend_from_slice(&ssrc.to_be_bytes());
+    p.extend_from_slice(&[0xd5; 20]);
+    p
+}
+
+fn udp_proto_names(payloads: &[Vec<u8>], sport: u16, dport: u16) -> Vec<String> {
+    let mut run = Run::new();
+    for (i, p) in payloads.iter().enumerate() {
+        run.feed(
+            T0 + i as i64 * 20 * MS,
+            &eth_udp(IP_A, sport, IP_B, dport, p),
+        );
+    }
+    run.finish().iter().map(crate::render::proto).collect()
+}
+
+#[test]
+fn rtp_stream_is_labelled_rtp_from_five_packets() {
+    let five: Vec<_> = (1..=5).map(|s| rtp_payload(s, 7)).collect();
+    assert_eq!(udp_proto_names(&five, 30000, 40392), ["rtp"]);
+    assert_eq!(udp_proto_names(&five[..4], 30000, 40392), ["udp"]);
+    // Well-known and AFS ports are never RTP.
+    assert_eq!(udp_proto_names(&five, 30000, 1000), ["udp"]);
+    assert_eq!(udp_proto_names(&five, 7005, 40392), ["udp"]);
+}
+
+#[test]
+fn rtp_label_is_withdrawn_when_the_ssrc_changes() {
+    let mut p: Vec<_> = (1..=5).map(|s| rtp_payload(s, 7)).collect();
+    p[3] = rtp_payload(4, 8);
+    assert_eq!(udp_proto_names(&p, 30000, 40392), ["udp"]);
+}
+
+#[test]
+fn only_the_first_packet_can_make_a_flow_rtp() {
+    let mut p: Vec<_> = (1..=6).map(|s| rtp_payload(s, 7)).collect();
+    p[0] = b"STUN binding request".to_vec();
+    assert_eq!(udp_proto_names(&p, 30000, 40392), ["udp"]);
+}
+
+#[test]
+fn rtcp_sender_report_is_labelled_rtcp_at_once() {
+    // SR (pt 200), length 6 words.
+    let mut sr = vec![0x80, 200, 0, 6];
+    sr.extend_from_slice(&[0; 24]);
+    assert_eq!(udp_proto_names(&[sr], 30001, 40393), ["rtcp"]);
+}
