@@ -6,6 +6,7 @@
 //! protocol timeout, where it is forgotten if no packet revives it in time.
 //! "Now" is the packet clock; the queues are swept every 0.2 s of it.
 
+mod frag;
 pub mod key;
 mod queue;
 mod rtp;
@@ -69,7 +70,7 @@ pub struct Engine {
     status_queue: FlowQueue,
     idle_queues: Vec<FlowQueue>,
     /// Non-first fragment key → parent flow slot.
-    frag_parents: HashMap<FlowKey, u32>,
+    frags: frag::Fragments,
     next_seq: u32,
     sweep_at: i64,
     now: i64,
@@ -87,7 +88,7 @@ impl Engine {
             free: Vec::new(),
             status_queue: FlowQueue::new(0),
             idle_queues: Vec::new(),
-            frag_parents: HashMap::new(),
+            frags: frag::Fragments::default(),
             next_seq: 1,
             sweep_at: 0,
             now: 0,
@@ -194,7 +195,7 @@ impl Engine {
             }
             self.delete(slot);
         }
-        self.frag_parents.clear();
+        self.frags.clear();
     }
 
     fn is_current(&self, slot: u32, generation: u32, q: QueueId) -> bool {
@@ -214,11 +215,22 @@ impl Engine {
             _ => (pkey, false),
         };
 
-        // A later fragment goes to the flow of its first fragment when known.
-        if matches!(ckey.kind, KeyKind::Ipv4Frag | KeyKind::Ipv6Frag)
-            && let Some(&parent) = self.frag_parents.get(&ckey)
-            && self.flows[parent as usize].is_some()
-        {
+        // A later fragment goes to the flow of its first fragment while its
+        // datagram is incomplete.
+        let mut frag_parent = None;
+        if ckey.kind == KeyKind::Ipv4Frag {
+            frag_parent = self
+                .frags
+                .parent(&ckey)
+                .filter(|&p| self.flows[p as usize].is_some());
+            if self.frags.add(ckey, d.frag.offset, d.l4_len, d.frag.more)
+                && let Some(p) = frag_parent
+                && let Some(f) = self.flows[p as usize].as_mut()
+            {
+                f.frag_key = None;
+            }
+        }
+        if let Some(parent) = frag_parent {
             let forward = {
                 let f = self.flows[parent as usize]
                     .as_ref()
@@ -422,10 +434,11 @@ impl Engine {
             if self.table.get(&f.key) == Some(&slot) {
                 self.table.remove(&f.key);
             }
-            if let Some(fk) = f.frag_key
-                && self.frag_parents.get(&fk) == Some(&slot)
-            {
-                self.frag_parents.remove(&fk);
+            if let Some(fk) = f.frag_key {
+                self.frags.forget_parent(&fk, slot);
+            }
+            if f.key.kind == KeyKind::Ipv4Frag {
+                self.frags.forget_orphan(&f.key);
             }
             self.free.push(slot);
         }

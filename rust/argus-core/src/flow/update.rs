@@ -103,6 +103,11 @@ impl Engine {
             };
             fk = key::canonical(fk).0;
             self.adopt_fragments(slot, fk);
+            if self.frags.add(fk, 0, d.l4_len, true)
+                && let Some(f) = self.flows[slot as usize].as_mut()
+            {
+                f.frag_key = None;
+            }
         }
         let Some(f) = self.flows[slot as usize].as_mut() else {
             return;
@@ -192,6 +197,9 @@ impl Engine {
     /// Register `slot` as the parent of fragments keyed `fk`, folding in any
     /// fragments that arrived before their first fragment.
     fn adopt_fragments(&mut self, slot: u32, fk: FlowKey) {
+        // Parent first: deleting the adopted orphan flow must not forget the
+        // datagram's coverage so far.
+        self.frags.set_parent(fk, slot);
         if let Some(&orphan) = self.table.get(&fk) {
             let taken = self.flows[orphan as usize]
                 .as_ref()
@@ -202,6 +210,10 @@ impl Engine {
                     .as_ref()
                     .is_some_and(|p| p.src_is_b);
                 if let Some(p) = self.flows[slot as usize].as_mut() {
+                    // Argus merges into a parent that has seen one packet by
+                    // taking the fragments' last time as the parent's, even
+                    // when it is earlier than that packet (frag_with_padding).
+                    let single = p.rec.pkts() == 1;
                     // Orphans were keyed by the fragment's own direction.
                     let same = {
                         let osrc = if o_src_is_b { fk.b } else { fk.a };
@@ -213,8 +225,17 @@ impl Engine {
                     } else {
                         (&orec.dst, &orec.src)
                     };
+                    let (s_last, d_last) = (s.last, dd.last);
                     merge_dir(&mut p.rec.src, s);
                     merge_dir(&mut p.rec.dst, dd);
+                    if single {
+                        if s_last != 0 {
+                            p.rec.src.last = s_last;
+                        }
+                        if d_last != 0 {
+                            p.rec.dst.last = d_last;
+                        }
+                    }
                 }
                 self.delete(orphan);
             }
@@ -222,11 +243,9 @@ impl Engine {
         if let Some(p) = self.flows[slot as usize].as_mut()
             && let Some(old) = p.frag_key.replace(fk)
             && old != fk
-            && self.frag_parents.get(&old) == Some(&slot)
         {
-            self.frag_parents.remove(&old);
+            self.frags.forget_parent(&old, slot);
         }
-        self.frag_parents.insert(fk, slot);
     }
 }
 
