@@ -3,8 +3,8 @@
 use argus_core::record::{DirMetrics, FlowRecord};
 use argus_core::render;
 use arrow_array::builder::{
-    Float64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt8Builder, UInt16Builder,
-    UInt32Builder, UInt64Builder,
+    BinaryBuilder, Float64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt8Builder,
+    UInt16Builder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -68,6 +68,8 @@ fn fields() -> Vec<Field> {
             f(&format!("{side}maxsz"), UInt32, true),
             f(&format!("{side}intpkt"), Float64, true),
             f(&format!("{side}jit"), Float64, true),
+            // -U: the first payload bytes of the record in this direction.
+            f(&format!("{side}user"), Binary, true),
         ]);
     }
     v
@@ -123,6 +125,7 @@ struct Side {
     maxsz: UInt32Builder,
     intpkt: Float64Builder,
     jit: Float64Builder,
+    user: BinaryBuilder,
 }
 
 impl Side {
@@ -141,10 +144,16 @@ impl Side {
             maxsz: UInt32Builder::with_capacity(n),
             intpkt: Float64Builder::with_capacity(n),
             jit: Float64Builder::with_capacity(n),
+            user: BinaryBuilder::new(),
         }
     }
 
-    fn push(&mut self, d: &DirMetrics, sizes: bool, jitter: bool) {
+    fn push(&mut self, d: &DirMetrics, shown: Shown) {
+        let Shown {
+            sizes,
+            jitter,
+            user,
+        } = shown;
         let ip = d.has_ip;
         self.ttl.append_option(ip.then_some(d.ttl));
         self.tos.append_option(ip.then_some(d.tos));
@@ -161,6 +170,8 @@ impl Side {
         let j = &d.jitter_idle;
         self.intpkt.append_option(jitter.then(|| j.mean() / 1000.0));
         self.jit.append_option(jitter.then(|| j.stdev() / 1000.0));
+        self.user
+            .append_option(user.then_some(d.user_data.as_slice()));
     }
 
     fn finish(mut self, out: &mut Vec<ArrayRef>) {
@@ -177,12 +188,22 @@ impl Side {
         out.push(Arc::new(self.maxsz.finish()));
         out.push(Arc::new(self.intpkt.finish()));
         out.push(Arc::new(self.jit.finish()));
+        out.push(Arc::new(self.user.finish()));
     }
 }
 
 /// Build one batch; the records are shown as ra shows them (with its
 /// direction correction applied).
-pub fn records_to_batch(records: &[FlowRecord], sizes: bool, jitter: bool) -> RecordBatch {
+/// Which optional metrics the sensor was asked for (`-Z`, `-J`, `-U`): the
+/// others are null rather than zero.
+#[derive(Clone, Copy, Debug)]
+pub struct Shown {
+    pub sizes: bool,
+    pub jitter: bool,
+    pub user: bool,
+}
+
+pub fn records_to_batch(records: &[FlowRecord], shown: Shown) -> RecordBatch {
     let n = records.len();
     let mut stime = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
     let mut ltime = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
@@ -244,8 +265,8 @@ pub fn records_to_batch(records: &[FlowRecord], sizes: bool, jitter: bool) -> Re
                 .map(|(b, c)| if r.tcp_options & b != 0 { *c } else { ' ' })
                 .collect::<String>()
         }));
-        s_side.push(&r.src, sizes, jitter);
-        d_side.push(&r.dst, sizes, jitter);
+        s_side.push(&r.src, shown);
+        d_side.push(&r.dst, shown);
     }
     let mut cols: Vec<ArrayRef> = vec![
         Arc::new(stime.finish()),

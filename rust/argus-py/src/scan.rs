@@ -1,6 +1,6 @@
 //! `scan_pcap`: an iterator of Arrow record batches over capture files.
 
-use crate::batch::records_to_batch;
+use crate::batch::{Shown, records_to_batch};
 use crate::options::engine_options;
 use argus_capture::{Fill, Pipeline};
 use argus_core::record::FlowRecord;
@@ -16,8 +16,7 @@ const SIGNAL_CHECK_PACKETS: usize = 1 << 16;
 pub struct FlowBatches {
     pipeline: Mutex<Pipeline>,
     batch_rows: usize,
-    sizes: bool,
-    jitter: bool,
+    shown: Shown,
     done: Mutex<bool>,
 }
 
@@ -29,12 +28,15 @@ pub fn scan_pcap(
     batch_rows: usize,
 ) -> PyResult<FlowBatches> {
     let opts = engine_options(options)?;
-    let (sizes, jitter) = (opts.packet_size, opts.jitter);
+    let shown = Shown {
+        sizes: opts.packet_size,
+        jitter: opts.jitter,
+        user: opts.user_data_len > 0,
+    };
     Ok(FlowBatches {
         pipeline: Mutex::new(Pipeline::new(paths, opts)),
         batch_rows: batch_rows.max(1),
-        sizes,
-        jitter,
+        shown,
         done: Mutex::new(false),
     })
 }
@@ -76,7 +78,7 @@ impl FlowBatches {
                 }
             }
         }
-        let batch = py.detach(|| records_to_batch(&records, self.sizes, self.jitter));
+        let batch = py.detach(|| records_to_batch(&records, self.shown));
         Ok(Some(PyRecordBatch::new(batch)))
     }
 

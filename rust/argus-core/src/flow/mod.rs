@@ -13,7 +13,7 @@ mod rtp;
 pub mod tcp;
 mod update;
 
-use crate::decode::{self, DecodeError, Decoded};
+use crate::decode::{self, DecodeError, Decoded, Family};
 use crate::options::EngineOptions;
 use crate::packet::RawPacket;
 use crate::record::{Cause, FlowRecord};
@@ -71,6 +71,8 @@ pub struct Engine {
     idle_queues: Vec<FlowQueue>,
     /// Non-first fragment key → parent flow slot.
     frags: frag::Fragments,
+    /// The current packet's bytes for `-U` user data (reused buffer).
+    user_bytes: Vec<u8>,
     next_seq: u32,
     sweep_at: i64,
     now: i64,
@@ -89,6 +91,7 @@ impl Engine {
             status_queue: FlowQueue::new(0),
             idle_queues: Vec::new(),
             frags: frag::Fragments::default(),
+            user_bytes: Vec::new(),
             next_seq: 1,
             sweep_at: 0,
             now: 0,
@@ -137,6 +140,9 @@ impl Engine {
             self.now = d.ts_usec;
         }
         if res.is_ok() {
+            if self.opts.user_data_len > 0 {
+                self.take_user_bytes(&d, pkt.data);
+            }
             self.packet(&d);
         } else {
             self.stats.packets_skipped += 1;
@@ -150,6 +156,36 @@ impl Engine {
             self.sweep(false);
         }
         Ok(())
+    }
+
+    /// The bytes `-U` captures from this packet: the transport payload for
+    /// TCP and UDP, the whole transport header and payload otherwise (ICMP
+    /// from its header), only what was captured and the IP length covers.
+    fn take_user_bytes(&mut self, d: &Decoded, data: &[u8]) {
+        self.user_bytes.clear();
+        if !d.is_ip() || (d.frag.is_fragment && d.frag.offset != 0) {
+            return;
+        }
+        let (mut start, mut len) = if d.tcp.is_some() || (d.proto == 17 && d.has_ports) {
+            (d.payload_offset as usize, d.payload_len as usize)
+        } else {
+            (d.l4_offset as usize, d.l4_len as usize)
+        };
+        // An IPv4 ICMP error: Argus has stepped over the ICMP header and the
+        // quoted IP header by then, so capture starts at the quoted transport.
+        if let Some(m) = d.icmp
+            && m.quote.present
+            && d.family == Family::Ipv4
+            && let Some(&vhl) = data.get(start + 8)
+        {
+            let skip = 8 + usize::from(vhl & 0x0f) * 4;
+            start += skip;
+            len = len.saturating_sub(skip);
+        }
+        let want = len.min(self.opts.user_data_len as usize);
+        if let Some(b) = data.get(start..) {
+            self.user_bytes.extend_from_slice(&b[..b.len().min(want)]);
+        }
     }
 
     /// End of input: report every flow that has unreported packets, keeping

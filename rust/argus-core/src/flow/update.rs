@@ -67,6 +67,15 @@ impl Engine {
             return;
         };
         tally(dir_mut(&mut f.rec, forward), d, prev, ts, interval, jitter);
+        // -U: each direction's first payload bytes of the record, until full.
+        let room = (self.opts.user_data_len as usize)
+            .saturating_sub(dir_mut(&mut f.rec, forward).user_data.len());
+        if room > 0 && !self.user_bytes.is_empty() {
+            let take = room.min(self.user_bytes.len());
+            dir_mut(&mut f.rec, forward)
+                .user_data
+                .extend_from_slice(&self.user_bytes[..take]);
+        }
 
         if let Some(m) = d.icmp
             && f.rec.icmp_first_type.is_none()
