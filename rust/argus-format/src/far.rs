@@ -8,6 +8,11 @@ use crate::header::{HEADER_LEN, RecordHeader};
 pub struct Far {
     pub header: RecordHeader,
     pub dsrs: Vec<Dsr>,
+    /// Bytes after the last well-formed DSR, which `ra` skips (empty for a
+    /// sound record; `ra -w` itself writes some such records).
+    pub trailer: Vec<u8>,
+    /// Where the walk over the DSRs stopped, when it stopped early.
+    pub damage: Option<crate::FormatError>,
 }
 
 impl Far {
@@ -18,16 +23,31 @@ impl Far {
         for d in &self.dsrs {
             d.encode(out);
         }
+        out.extend_from_slice(&self.trailer);
         let words = ((out.len() - start) / 4) as u16;
         out[start + 2..start + 4].copy_from_slice(&words.to_be_bytes());
     }
 
+    /// A record from its DSRs.
+    pub fn new(header: RecordHeader, dsrs: Vec<Dsr>) -> Far {
+        Far {
+            header,
+            dsrs,
+            trailer: Vec::new(),
+            damage: None,
+        }
+    }
+
     /// `b` is one whole record; `offset` its position in the input.
-    pub fn decode(b: &[u8], offset: usize) -> Result<Far, crate::FormatError> {
-        Ok(Far {
+    pub fn decode(b: &[u8], offset: usize) -> Far {
+        let body = &b[HEADER_LEN..];
+        let (dsrs, end, damage) = dsr::split(body, offset + HEADER_LEN);
+        Far {
             header: RecordHeader::decode(b),
-            dsrs: dsr::split(&b[HEADER_LEN..], offset + HEADER_LEN)?,
-        })
+            dsrs,
+            trailer: body[end..].to_vec(),
+            damage,
+        }
     }
 
     /// The first DSR of a type.

@@ -28,10 +28,11 @@ impl Record {
 /// Iterate over the records of `data`, a stream or file as argus and
 /// `ra -w` write it (uncompressed; see [`crate::compress`]).
 ///
-/// The first record must be a START MAR with the Argus 3 cookie. A record
-/// whose DSRs do not add up yields an error and reading goes on with the
-/// next record (its length is known); a bad record header or a truncated
-/// record yields an error and ends the iteration.
+/// The first record must be a START MAR with the Argus 3 cookie. A flow
+/// record whose DSRs do not add up is returned as `ra` takes it — the DSRs
+/// before the damage, the rest kept as [`Far::trailer`], the position in
+/// [`Far::damage`]; a bad record header or a truncated record yields an
+/// error and ends the iteration.
 pub fn parse_stream(data: &[u8]) -> Records<'_> {
     Records {
         data,
@@ -111,7 +112,7 @@ impl Iterator for Records<'_> {
         let b = &rest[..n];
         Some(match h.rtype() {
             rtype::MAR => Ok(Record::Mar(Mar::decode(b))),
-            rtype::FAR | rtype::NETFLOW | rtype::EVENT => Far::decode(b, at).map(Record::Flow),
+            rtype::FAR | rtype::NETFLOW | rtype::EVENT => Ok(Record::Flow(Far::decode(b, at))),
             _ => Ok(Record::Other(b.to_vec())),
         })
     }

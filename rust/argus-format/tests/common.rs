@@ -15,9 +15,30 @@ pub const ARGUS: &str = "/usr/sbin/argus";
 
 /// The ra fields compared (the brief's list).
 pub const FIELDS: &[&str] = &[
-    "stime", "ltime", "flgs", "proto", "saddr", "sport", "dir", "daddr", "dport", "spkts",
-    "dpkts", "sbytes", "dbytes", "sappbytes", "dappbytes", "state", "sttl", "dttl", "stos",
-    "dtos", "swin", "dwin", "cause", "seq",
+    "stime",
+    "ltime",
+    "flgs",
+    "proto",
+    "saddr",
+    "sport",
+    "dir",
+    "daddr",
+    "dport",
+    "spkts",
+    "dpkts",
+    "sbytes",
+    "dbytes",
+    "sappbytes",
+    "dappbytes",
+    "state",
+    "sttl",
+    "dttl",
+    "stos",
+    "dtos",
+    "swin",
+    "dwin",
+    "cause",
+    "seq",
 ];
 
 pub fn corpus_dir() -> Option<PathBuf> {
@@ -159,7 +180,8 @@ pub fn diff(a: &[String], b: &[String]) -> (Vec<String>, Vec<String>) {
 /// Captures listed in docs/compat-captures.txt (our engine differs there anyway).
 pub fn known_engine_deviations() -> Vec<String> {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(here.join("../../docs/compat-captures.txt")).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(here.join("../../docs/compat-captures.txt")).unwrap_or_default();
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))

@@ -14,17 +14,41 @@ use std::path::Path;
 /// everything else must still be identical.
 const IPV6_TOS: &str = "IPv6 sTos/dTos: argus 3.0.8.2 takes them from flow-label bits \
     ((ntohs(ip6_flow >> 16) >> 4) & 0xff of the LE-read word), the engine from the traffic class";
-const TCP_ORDER: &str = "TCP out-of-order status bits (flgs 'i'/'r') differ in the engine's TCP model";
+const TCP_ORDER: &str =
+    "TCP out-of-order status bits (flgs 'i'/'r') differ in the engine's TCP model";
 const WSCALE: &str = "FlowRecord keeps only the scaled window (shift capped at 14); argus shifts by the \
     raw option value (ra shows win << winshift)";
 
+const V6FRAG: &str = "the engine keys IPv6 non-first fragments as ordinary IPv6 flows and \
+    FlowRecord does not say a flow is made of fragments (argus writes its fragment object: flgs 'f')";
+const V6AH: &str = "the engine does not record the AH encapsulation of IPv6 packets (flgs '*')";
+
 const KNOWN: &[(&str, &[&str], &str)] = &[
+    ("ipv6/AH-IPcomp-IPv6.pcap", &["flgs"], V6AH),
+    ("ipv6/ipv6_ah_modes.pcap", &["flgs"], V6AH),
+    ("ipv6/ip6_fragments.pcap", &["flgs"], V6FRAG),
+    ("ipv6/ipv6-fragmented-dns.pcap", &["flgs"], V6FRAG),
+    (
+        "ipv6/dns_fragmented.pcap",
+        &["flgs", "stos", "dtos"],
+        V6FRAG,
+    ),
+    ("ipv6/frag-1.pcap", &["flgs", "stos", "dtos"], V6FRAG),
+    (
+        "ipv6/ipv6_opt_fragments.pcap",
+        &["flgs", "stos", "dtos"],
+        V6FRAG,
+    ),
     ("basic/dns-edns-ecs.pcap", &["stos", "dtos"], IPV6_TOS),
     ("basic/gateway_or_not.pcap", &["stos", "dtos"], IPV6_TOS),
     ("ipv6/dhcpv6-mud.pcap", &["stos", "dtos"], IPV6_TOS),
     ("ipv6/icmp6-nd-options.pcap", &["stos", "dtos"], IPV6_TOS),
     ("ipv6/ipv6.pcap", &["stos", "dtos"], IPV6_TOS),
-    ("ipv6/pim-packet-assortment.pcap", &["stos", "dtos"], IPV6_TOS),
+    (
+        "ipv6/pim-packet-assortment.pcap",
+        &["stos", "dtos"],
+        IPV6_TOS,
+    ),
     ("ipv6/tcp_ipv6_ecn.pcap", &["stos", "dtos"], IPV6_TOS),
     ("basic/example2.pcap", &["flgs"], TCP_ORDER),
     ("basic/ipv4.pcap", &["flgs"], TCP_ORDER),

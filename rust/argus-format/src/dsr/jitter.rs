@@ -89,7 +89,6 @@ impl JitterDsr {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::dsr::Dsr;
 
     #[test]

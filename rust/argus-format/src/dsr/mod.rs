@@ -194,36 +194,32 @@ impl Dsr {
     }
 }
 
-/// Split a record body (after the record header) into DSRs, as `ra` walks it.
-/// `base` is the body's offset in the input, for error positions.
-pub fn split(body: &[u8], base: usize) -> Result<Vec<Dsr>, FormatError> {
+/// Split a record body (after the record header) into DSRs, as `ra` walks
+/// it. `base` is the body's offset in the input, for error positions.
+///
+/// Like `ra`, a DSR of length 0 or one running past the record's end stops
+/// the walk: the DSRs before it are returned with the error, and the bytes
+/// from the bad DSR on are the record's unparsed tail (`body[end..]`).
+pub fn split(body: &[u8], base: usize) -> (Vec<Dsr>, usize, Option<FormatError>) {
     let mut out = Vec::new();
     let mut at = 0;
     while at < body.len() {
-        if body.len() - at < 4 {
-            return Err(FormatError {
+        let h = (body.len() - at >= 4).then(|| DsrHeader::decode(&body[at..]));
+        let n = h.map_or(0, |h| usize::from(h.len) * 4);
+        if n == 0 || at + n > body.len() {
+            let e = FormatError {
                 offset: base + at,
                 kind: ErrorKind::BadDsr {
                     dsr_type: body[at],
-                    len_words: 0,
+                    len_words: h.map_or(0, |h| usize::from(h.len)),
                 },
-            });
-        }
-        let h = DsrHeader::decode(&body[at..]);
-        let n = usize::from(h.len) * 4;
-        if n == 0 || at + n > body.len() {
-            return Err(FormatError {
-                offset: base + at,
-                kind: ErrorKind::BadDsr {
-                    dsr_type: h.dtype,
-                    len_words: usize::from(h.len),
-                },
-            });
+            };
+            return (out, at, Some(e));
         }
         out.push(Dsr::decode(&body[at..at + n]));
         at += n;
     }
-    Ok(out)
+    (out, at, None)
 }
 
 /// Words needed for `n` bytes.
@@ -246,7 +242,8 @@ mod tests {
     #[test]
     fn zero_length_dsr_is_an_error_with_offset() {
         let body = [0x01, 0x03, 0x00, 0x00];
-        let e = split(&body, 100).unwrap_err();
-        assert_eq!(e.offset, 100);
+        let (dsrs, end, e) = split(&body, 100);
+        assert!(dsrs.is_empty() && end == 0);
+        assert_eq!(e.unwrap().offset, 100);
     }
 }

@@ -13,6 +13,7 @@ pub mod subtype {
     pub const ARP: u8 = 0x10;
     pub const ICMP: u8 = 0x34;
     pub const ESP: u8 = 0x38;
+    pub const FRAG: u8 = 0x45;
 }
 
 /// One direction of the TCP object (48 bytes in 3.0.8.2).

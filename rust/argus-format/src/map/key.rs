@@ -40,8 +40,7 @@ pub fn flow_dsr(r: &FlowRecord) -> FlowDsr {
             let (mut a, mut z) = (ip4(&k.a), ip4(&k.b));
             let mut st = subtype::CLASSIC5TUPLE;
             let mut q = qual::IPV4;
-            let body_tail: [u8; 6];
-            match k.proto {
+            let body_tail: [u8; 6] = match k.proto {
                 ICMP => {
                     if icmp_reply_only(r) {
                         std::mem::swap(&mut a, &mut z);
@@ -58,21 +57,21 @@ pub fn flow_dsr(r: &FlowRecord) -> FlowDsr {
                     b.extend_from_slice(&a);
                     b.extend_from_slice(&z);
                     b.extend_from_slice(&[ICMP, (k.aux >> 16) as u8]);
-                    body_tail = [ty, code, id[0], id[1], ipid[0], ipid[1]];
+                    [ty, code, id[0], id[1], ipid[0], ipid[1]]
                 }
                 ESP => {
                     b.extend_from_slice(&a);
                     b.extend_from_slice(&z);
                     b.extend_from_slice(&[ESP, 0]);
                     let s = k.aux.to_be_bytes();
-                    body_tail = [0, 0, s[0], s[1], s[2], s[3]];
+                    [0, 0, s[0], s[1], s[2], s[3]]
                 }
                 IGMP => {
                     b.extend_from_slice(&a);
                     b.extend_from_slice(&z);
                     b.extend_from_slice(&[IGMP, 0]);
                     let id = (k.aux as u16).to_be_bytes();
-                    body_tail = [k.pa as u8, 0, 0, 0, id[0], id[1]];
+                    [k.pa as u8, 0, 0, 0, id[0], id[1]]
                 }
                 p => {
                     let (mut pa, mut pb) = (k.pa, k.pb);
@@ -97,9 +96,9 @@ pub fn flow_dsr(r: &FlowRecord) -> FlowDsr {
                     b.extend_from_slice(&a);
                     b.extend_from_slice(&z);
                     b.extend_from_slice(&[p, 0]);
-                    body_tail = [sp[0], sp[1], dp[0], dp[1], m[0], m[1]];
+                    [sp[0], sp[1], dp[0], dp[1], m[0], m[1]]
                 }
-            }
+            };
             b.extend_from_slice(&body_tail);
             (st, q)
         }
@@ -112,16 +111,12 @@ pub fn flow_dsr(r: &FlowRecord) -> FlowDsr {
                 st |= subtype::REVERSE;
                 q |= qual::DIRECTION;
             }
-            // ArgusHtoN swaps the "port" words for TCP and UDP, so the
-            // fragment id (host order in memory) ends up in network order.
-            let id = if matches!(k.proto, TCP | UDP) {
-                (k.aux as u16).to_be_bytes()
-            } else {
-                (k.aux as u16).to_le_bytes()
-            };
+            // The datagram id sits in the last two bytes, in host order: the
+            // port swap ArgusHtoN does for TCP/UDP hits only the padding before it.
+            let id = (k.aux as u16).to_le_bytes();
             b.extend_from_slice(&a);
             b.extend_from_slice(&z);
-            b.extend_from_slice(&[k.proto, 0, 0, 0, id[0], id[1], 0, 0]);
+            b.extend_from_slice(&[k.proto, 0, 0, 0, 0, 0, id[0], id[1]]);
             (st, q)
         }
         KeyKind::Ipv6 | KeyKind::Ipv6Frag => {
@@ -142,7 +137,8 @@ pub fn flow_dsr(r: &FlowRecord) -> FlowDsr {
             b.extend_from_slice(&[k.proto, 0, 0, 0]);
             if frag {
                 q |= qual::FRAGMENT;
-                b.extend_from_slice(&k.aux.to_be_bytes());
+                // The identification is read from the packet unswapped, then htonl'd.
+                b.extend_from_slice(&k.aux.to_le_bytes());
             } else if k.proto == ICMPV6 {
                 b.extend_from_slice(&[(pa & 0xff) as u8, (pa >> 8) as u8, 0, 0]);
             } else if k.proto == ESP {
@@ -215,12 +211,7 @@ pub fn flow_key(f: &FlowDsr) -> (FlowKey, bool) {
             put4(&mut k.a, 0);
             put4(&mut k.b, 4);
             k.proto = get(8, 1)[0];
-            let id = w2(12);
-            k.aux = u32::from(if matches!(k.proto, TCP | UDP) {
-                u16::from_be_bytes(id)
-            } else {
-                u16::from_le_bytes(id)
-            });
+            k.aux = u32::from(u16::from_le_bytes(w2(14)));
         }
         (subtype::CLASSIC5TUPLE, qual::IPV4) => {
             k.kind = KeyKind::Ipv4;
@@ -273,7 +264,10 @@ pub fn flow_key(f: &FlowDsr) -> (FlowKey, bool) {
             k.a.copy_from_slice(get(0, 16));
             k.b.copy_from_slice(get(16, 16));
             k.proto = get(32, 1)[0];
-            if k.kind == KeyKind::Ipv6Frag || k.proto == ESP {
+            if k.kind == KeyKind::Ipv6Frag {
+                let x = get(36, 4);
+                k.aux = u32::from_le_bytes([x[0], x[1], x[2], x[3]]);
+            } else if k.proto == ESP {
                 let x = get(36, 4);
                 k.aux = u32::from_be_bytes([x[0], x[1], x[2], x[3]]);
             } else if k.proto == ICMPV6 {

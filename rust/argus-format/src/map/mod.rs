@@ -8,6 +8,7 @@ mod tcp;
 pub use read::flow_from_far;
 
 use crate::dsr::Dsr;
+use crate::dsr::LEN_16BITS;
 use crate::dsr::attr::{self, IpAttr, IpDirAttr};
 use crate::dsr::icmp::IcmpEvent;
 use crate::dsr::jitter::{self, JitterDsr, JitterStats};
@@ -18,7 +19,6 @@ use crate::dsr::psize::Psize;
 use crate::dsr::time::{TimeDsr, Times};
 use crate::dsr::transport::Transport;
 use crate::dsr::userdata::{self, UserData};
-use crate::dsr::LEN_16BITS;
 use crate::far::Far;
 use crate::header::{RecordHeader, rtype};
 use crate::mar::SrcIdKind;
@@ -74,6 +74,10 @@ impl WriteOptions {
     }
 }
 
+fn bit(on: bool, b: u8) -> u8 {
+    if on { b } else { 0 }
+}
+
 fn is_ip(k: KeyKind) -> bool {
     matches!(
         k,
@@ -119,8 +123,8 @@ pub fn far_from_flow(r: &FlowRecord, o: &WriteOptions) -> Far {
     if r.src.vlan_tci.is_some() || r.dst.vlan_tci.is_some() {
         d.push(Dsr::Vlan(Vlan {
             subtype: 0,
-            qual: u8::from(r.src.vlan_tci.is_some()) * l2::VLAN_SRC
-                | u8::from(r.dst.vlan_tci.is_some()) * l2::VLAN_DST,
+            qual: bit(r.src.vlan_tci.is_some(), l2::VLAN_SRC)
+                | bit(r.dst.vlan_tci.is_some(), l2::VLAN_DST),
             sid: r.src.vlan_tci.unwrap_or(0),
             did: r.dst.vlan_tci.unwrap_or(0),
         }));
@@ -128,8 +132,7 @@ pub fn far_from_flow(r: &FlowRecord, o: &WriteOptions) -> Far {
     if r.src.mpls.is_some() || r.dst.mpls.is_some() {
         let (s, t) = (r.src.mpls, r.dst.mpls);
         d.push(Dsr::Mpls(Mpls {
-            subtype: u8::from(s.is_some()) * l2::MPLS_SRC_LABEL
-                | u8::from(t.is_some()) * l2::MPLS_DST_LABEL,
+            subtype: bit(s.is_some(), l2::MPLS_SRC_LABEL) | bit(t.is_some(), l2::MPLS_DST_LABEL),
             qual: u8::from(s.is_some()) << 4 | u8::from(t.is_some()),
             labels: s.into_iter().chain(t).collect(),
         }));
@@ -166,8 +169,8 @@ pub fn far_from_flow(r: &FlowRecord, o: &WriteOptions) -> Far {
     {
         d.push(Dsr::Mac(Mac {
             subtype: 0,
-            qual: u8::from(r.mac_multipath.0) * l2::MAC_MULTIPATH_SRC
-                | u8::from(r.mac_multipath.1) * l2::MAC_MULTIPATH_DST,
+            qual: bit(r.mac_multipath.0, l2::MAC_MULTIPATH_SRC)
+                | bit(r.mac_multipath.1, l2::MAC_MULTIPATH_DST),
             dst: t,
             src: s,
             ethertype: r.ethertype,
@@ -191,10 +194,7 @@ pub fn far_from_flow(r: &FlowRecord, o: &WriteOptions) -> Far {
         src: r.src.encaps,
         dst: r.dst.encaps,
     }));
-    Far {
-        header: RecordHeader::new(rtype::FAR, r.cause as u8, 0),
-        dsrs: d,
-    }
+    Far::new(RecordHeader::new(rtype::FAR, r.cause as u8, 0), d)
 }
 
 fn network(r: &FlowRecord, o: &WriteOptions) -> Option<Network> {
@@ -222,7 +222,11 @@ fn network(r: &FlowRecord, o: &WriteOptions) -> Option<Network> {
                     body: NetBody::Icmp(IcmpObject {
                         icmp_type: r.icmp_first_type.unwrap_or((k.pa & 0xff) as u8),
                         icmp_code: (k.pa >> 8) as u8,
-                        iseq: if k.kind == KeyKind::Ipv4 { k.aux as u16 } else { 0 },
+                        iseq: if k.kind == KeyKind::Ipv4 {
+                            k.aux as u16
+                        } else {
+                            0
+                        },
                         osrcaddr: v4(a),
                         odstaddr: v4(b),
                         ..IcmpObject::default()
@@ -231,7 +235,14 @@ fn network(r: &FlowRecord, o: &WriteOptions) -> Option<Network> {
             }
             _ => Some(empty()),
         },
-        KeyKind::Ipv4Frag | KeyKind::Ipv6Frag | KeyKind::L3Matrix => Some(empty()),
+        // Flows of fragments carry the fragment object (ra flags them 'f');
+        // its counters are not in the record.
+        KeyKind::Ipv4Frag | KeyKind::Ipv6Frag => Some(Network {
+            subtype: net::FRAG,
+            qual: 0,
+            body: NetBody::Bytes(vec![0; 13 * 4]),
+        }),
+        KeyKind::L3Matrix => Some(empty()),
         // The responder's address, once a reply was seen (the whole union is written).
         KeyKind::Arp if r.dst.pkts > 0 => {
             let mut body = vec![0u8; 43 * 4];
@@ -251,13 +262,15 @@ fn network(r: &FlowRecord, o: &WriteOptions) -> Option<Network> {
 fn ip_attr(r: &FlowRecord) -> IpAttr {
     let mut q = 0;
     let (s, t) = (&r.src, &r.dst);
+    let v4 = r.key.kind == KeyKind::Ipv4;
     for (on, bit) in [
         (s.has_ip, attr::SRC),
         (t.has_ip, attr::DST),
         (s.ip_options != 0, attr::SRC_OPTIONS),
         (t.ip_options != 0, attr::DST_OPTIONS),
-        (s.fragments, attr::SRC_FRAGMENTS),
-        (t.fragments, attr::DST_FRAGMENTS),
+        // Only IPv4 flows of whole datagrams mark fragments here.
+        (s.fragments && v4, attr::SRC_FRAGMENTS),
+        (t.fragments && v4, attr::DST_FRAGMENTS),
     ] {
         if on {
             q |= bit;

@@ -8,7 +8,7 @@ use crate::dsr::Dsr;
 use crate::dsr::attr;
 use crate::dsr::jitter::JitterStats;
 use crate::dsr::l2;
-use crate::dsr::network::NetBody;
+use crate::dsr::network::{NetBody, subtype as net};
 use crate::far::Far;
 use crate::header::cause;
 use argus_core::flow::key::KeyKind;
@@ -27,13 +27,15 @@ fn cause_of(c: u8) -> Cause {
 
 fn jitter(s: &JitterStats) -> Jitter {
     let n = s.n.max(0) as u32;
-    let mean = f64::from(s.mean);
+    let sum = (f64::from(s.mean) * f64::from(n)).round();
+    // From the rounded sum, so that mean and deviation come back as written.
+    let mean = if n > 0 { sum / f64::from(n) } else { 0.0 };
     let sd = f64::from(s.stdev);
     Jitter {
         n,
         min: s.min.max(0.0) as u64,
         max: s.max.max(0.0) as u64,
-        sum: (mean * f64::from(n)).round() as u64,
+        sum: sum as u64,
         sum_sq: f64::from(n) * (sd * sd + mean * mean),
     }
 }
@@ -47,6 +49,7 @@ pub fn flow_from_far(f: &Far) -> FlowRecord {
     let mut arp_reversed = false;
     let mut span = None;
     let mut times = None;
+    let mut respaddr = None;
     for d in &f.dsrs {
         match d {
             Dsr::Transport(t) => {
@@ -77,10 +80,15 @@ pub fn flow_from_far(f: &Far) -> FlowRecord {
                 }
             }
             Dsr::Network(n) => {
-                if !read_tcp(&mut r, n)
-                    && let NetBody::Icmp(i) = &n.body
-                {
-                    r.icmp_first_type = Some(i.icmp_type);
+                if !read_tcp(&mut r, n) {
+                    match &n.body {
+                        NetBody::Icmp(i) => r.icmp_first_type = Some(i.icmp_type),
+                        // The ARP object's responder address: the destination's MAC.
+                        NetBody::Bytes(b) if n.subtype == net::ARP && b.len() >= 6 => {
+                            respaddr = Some([b[0], b[1], b[2], b[3], b[4], b[5]]);
+                        }
+                        _ => {}
+                    }
                 }
             }
             Dsr::Vlan(v) => {
@@ -101,19 +109,32 @@ pub fn flow_from_far(f: &Far) -> FlowRecord {
                 r.dst.jitter_idle = jitter(&j.blocks[3]);
             }
             Dsr::IpAttr(a) => {
-                let put = |m: &mut DirMetrics, on: bool, d: &attr::IpDirAttr, opts: u32, fr: bool| {
-                    m.has_ip = on;
-                    if on {
-                        m.ttl = d.ttl;
-                        m.tos = d.tos;
-                        m.ip_id = d.ip_id;
-                    }
-                    m.ip_options = opts as u16;
-                    m.fragments = fr;
-                };
+                let put =
+                    |m: &mut DirMetrics, on: bool, d: &attr::IpDirAttr, opts: u32, fr: bool| {
+                        m.has_ip = on;
+                        if on {
+                            m.ttl = d.ttl;
+                            m.tos = d.tos;
+                            m.ip_id = d.ip_id;
+                        }
+                        m.ip_options = opts as u16;
+                        m.fragments = fr;
+                    };
                 let q = a.qual;
-                put(&mut r.src, q & attr::SRC != 0, &a.src, a.src_options, q & attr::SRC_FRAGMENTS != 0);
-                put(&mut r.dst, q & attr::DST != 0, &a.dst, a.dst_options, q & attr::DST_FRAGMENTS != 0);
+                put(
+                    &mut r.src,
+                    q & attr::SRC != 0,
+                    &a.src,
+                    a.src_options,
+                    q & attr::SRC_FRAGMENTS != 0,
+                );
+                put(
+                    &mut r.dst,
+                    q & attr::DST != 0,
+                    &a.dst,
+                    a.dst_options,
+                    q & attr::DST_FRAGMENTS != 0,
+                );
             }
             Dsr::Psize(p) => {
                 if let Some((lo, hi)) = p.src {
@@ -153,10 +174,23 @@ pub fn flow_from_far(f: &Far) -> FlowRecord {
             (r.dst.start, r.dst.last) = (t.dst_start, t.dst_end);
         }
         None => {
-            // The sensor's default form has the record span only.
-            let m = if r.src.pkts > 0 { &mut r.src } else { &mut r.dst };
-            (m.start, m.last) = (r.stime, r.ltime);
+            // The sensor's default form has the record span only; a TCP
+            // object may have told each direction's last time already.
+            let m = if r.src.pkts > 0 {
+                &mut r.src
+            } else {
+                &mut r.dst
+            };
+            m.start = r.stime;
+            if m.last == 0 {
+                m.last = r.ltime;
+            }
         }
+    }
+    if r.dst.mac.is_none()
+        && let Some(m) = respaddr.filter(|m| *m != [0; 6])
+    {
+        r.dst.mac = Some(m);
     }
     if arp_reversed {
         // ra turns reply-first ARP records around, counters and all.

@@ -24,7 +24,11 @@ pub(crate) fn unscale(win: u32) -> (u16, u8) {
 fn dir(m: &DirMetrics) -> TcpDir {
     let (win, winshift) = unscale(m.win.unwrap_or(0));
     TcpDir {
-        lasttime: if m.pkts > 0 { split_usec(m.last) } else { (0, 0) },
+        lasttime: if m.pkts > 0 {
+            split_usec(m.last)
+        } else {
+            (0, 0)
+        },
         seqbase: m.tcp_base.unwrap_or(0),
         retrans: m.retrans,
         win,
@@ -82,6 +86,9 @@ pub(crate) fn tcp_network(r: &FlowRecord, perf: bool) -> Option<Network> {
 }
 
 fn put_dir(m: &mut DirMetrics, t: &TcpDir) {
+    if t.lasttime != (0, 0) {
+        m.last = crate::wire::join_usec(t.lasttime.0, t.lasttime.1);
+    }
     m.win = Some(u32::from(t.win) << t.winshift.min(14));
     m.tcp_base = Some(t.seqbase);
     m.retrans = t.retrans;
