@@ -9,6 +9,7 @@
 //!   and back;
 //! * [`writer`] / [`reader`]: the entry points, on byte buffers only (no I/O).
 
+pub mod compress;
 pub mod dsr;
 mod error;
 pub mod far;

@@ -106,6 +106,13 @@ fn real_argus_files_round_trip() {
             };
             let data = std::fs::read(&f).unwrap();
             assert_reencodes(&data, &format!("{} {extra:?}", pcap.display()));
+            // The same file gzipped, as ra also accepts it.
+            let gz = Command::new("gzip").arg("-kf").arg(&f).status();
+            if gz.is_ok_and(|s| s.success()) {
+                let z = std::fs::read(f.with_extension("argus.gz")).unwrap();
+                let un = argus_format::compress::decompress(&z).unwrap();
+                assert!(un.as_ref() == data.as_slice(), "gzip of {}", f.display());
+            }
             // ra -w rewrites records in the clients' encoding (AGR, relative times).
             let rw = tmp.join(format!("{}.{i}.ra", files));
             let st = Command::new(RA)
