@@ -113,3 +113,47 @@ def compare(ours: list[Line], theirs: list[Line]) -> Comparison:
     c.only_ours = sorted((a - b).elements())
     c.only_theirs = sorted((b - a).elements())
     return c
+
+
+#: Fields that identify a record when records of two tools are matched up.
+RECORD_KEY = ["stime", "saddr", "sport", "daddr", "dport"]
+
+
+def real_record_fields(
+    pcap: Path, argus_args: list[str], fields: list[str], workdir: Path, ra_filter: str = "ip or ipv6"
+) -> dict[Line, list[str]]:
+    """Run real argus with `argus_args` on `pcap`, then real ra once per field
+    (each printed last, so separators inside values do not matter): the values
+    of `fields` by record key. ra's padding is stripped; values keep inner blanks."""
+    out = workdir / (pcap.name + ".fields.argus")
+    out.unlink(missing_ok=True)
+    subprocess.run(["argus", "-X", *argus_args, "-r", str(pcap), "-w", str(out)], check=True, timeout=120)
+    result: dict[Line, list[str]] = {}
+    for i, name in enumerate(fields):
+        ra = subprocess.run(
+            ["ra", "-X", "-n", "-u", "-p", "6", "-c", "\t", "-r", str(out), "-s", *RECORD_KEY, name, "-", ra_filter],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=True,
+            timeout=120,
+        )
+        for line in ra.stdout.splitlines()[1:]:
+            parts = line.split("\t", len(RECORD_KEY))
+            key = normalise(tuple(parts[: len(RECORD_KEY)]))
+            value = parts[len(RECORD_KEY)] if len(parts) > len(RECORD_KEY) else ""
+            result.setdefault(key, [""] * len(fields))[i] = value.strip()
+    return result
+
+
+def our_record_keys(df: pl.DataFrame) -> list[Line]:
+    """Our records' keys, rendered as `real_record_fields` keys them."""
+    us = pl.col("stime").dt.epoch("us")
+    view = df.select(
+        ((us // 1_000_000).cast(pl.Utf8) + "." + (us % 1_000_000).cast(pl.Utf8).str.zfill(6)).alias("stime"),
+        "saddr",
+        pl.col("sport").fill_null(""),
+        "daddr",
+        pl.col("dport").fill_null(""),
+    )
+    return [normalise(tuple(r)) for r in view.iter_rows()]

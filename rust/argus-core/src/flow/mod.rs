@@ -60,6 +60,9 @@ pub(crate) struct Flow {
     /// RTP (sequence, SSRC) last taken per direction (source, destination);
     /// a zero sequence means none yet, as in Argus.
     rtp: [(u16, u32); 2],
+    /// Last packet time per direction (source, destination) over the flow's
+    /// whole life: Argus's jitter intervals run across record boundaries.
+    last_pkt: [i64; 2],
 }
 
 pub struct Engine {
@@ -364,6 +367,7 @@ impl Engine {
             qgen: 0,
             frag_key: None,
             rtp: [(0, 0); 2],
+            last_pkt: [0; 2],
         };
         let slot = if let Some(s) = self.free.pop() {
             self.flows[s as usize] = Some(flow);

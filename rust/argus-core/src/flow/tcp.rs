@@ -90,6 +90,10 @@ pub struct TcpConn {
     pub started: bool,
     /// More than one segment seen (Argus switches TCP_INIT to TCP_PERF).
     pub perf: bool,
+    /// The last segment moved the connection on (Argus's `ArgusInProtocol`):
+    /// not a pure ACK, window probe, shut window or retransmission. Decides
+    /// the jitter class (active/idle) of the interval before it.
+    pub in_protocol: bool,
 }
 
 /// One TCP segment as the tracker sees it.
@@ -200,6 +204,7 @@ impl TcpConn {
     pub fn update(&mut self, s: &Segment) -> TcpOutcome {
         let t = s.tcp;
         let flags = t.flags;
+        self.in_protocol = true;
         if self.state == TcpState::Listen {
             if flags & TH_SYN != 0 {
                 return TcpOutcome::Restart;
@@ -253,14 +258,19 @@ impl TcpConn {
         let len = s.len;
         let seq = t.seq;
         let newseq = seq.wrapping_add(len);
+        let mut in_protocol = true;
         let (me, peer) = self.dirs(s.forward);
         let last_ipid = me.last_ipid;
         if t.win == 0 && flags & (TH_FIN | TH_RST) == 0 {
             me.status |= WINDOW_SHUT;
+            in_protocol = false;
         } else if flags & (TH_FIN | TH_RST) == 0 {
             me.win = t.win;
         }
         if len != 0 && peer.win != 0 {
+            if me.winbytes == 0 {
+                in_protocol = false;
+            }
             me.bytes += u64::from(len);
             if me.flags & TH_FIN != 0 {
                 if seq < me.seq {
@@ -273,6 +283,8 @@ impl TcpConn {
             if flags & TH_SYN == 0 {
                 me.winbytes += i64::from(len);
             }
+        } else {
+            in_protocol = false;
         }
         let mut duplicate = false;
         if newseq < seq {
@@ -294,6 +306,7 @@ impl TcpConn {
                             me.retrans += 1;
                             me.status |= PKTS_RETRANS;
                             me.winbytes -= i64::from(len);
+                            in_protocol = false;
                         }
                     } else {
                         let maxseq = newseq.max(me.seq);
@@ -307,6 +320,7 @@ impl TcpConn {
                                 me.retrans += 1;
                                 me.status |= PKTS_RETRANS;
                                 me.winbytes -= i64::from(len);
+                                in_protocol = false;
                             } else if newseq < me.seq {
                                 if seq == peer.ack.wrapping_add(1) {
                                     me.retrans += 1;
@@ -324,6 +338,7 @@ impl TcpConn {
             }
         }
         if duplicate {
+            self.in_protocol = in_protocol;
             return false;
         }
         if t.ack != 0 && flags & TH_ACK != 0 {
@@ -342,6 +357,7 @@ impl TcpConn {
                 me.ack = ack1;
             }
         }
+        self.in_protocol = in_protocol;
         true
     }
 

@@ -28,7 +28,7 @@ impl Engine {
         } else if state != Cause::Status {
             f.rec.cause = state;
         }
-        let prev = dir_mut(&mut f.rec, forward).last;
+        let prev = std::mem::replace(&mut f.last_pkt[usize::from(!forward)], ts);
         touch_times(dir_mut(&mut f.rec, forward), ts);
         record_attributes(&mut f.rec, d, forward, opts_mac);
         if f.key.proto == 17 && !d.frag.is_fragment {
@@ -66,7 +66,15 @@ impl Engine {
         let Some(f) = self.flows[slot as usize].as_mut() else {
             return;
         };
-        tally(dir_mut(&mut f.rec, forward), d, prev, ts, interval, jitter);
+        let active = f.tcp.as_deref().is_none_or(|t| t.in_protocol);
+        tally(
+            dir_mut(&mut f.rec, forward),
+            d,
+            prev,
+            ts,
+            interval,
+            (jitter, active),
+        );
         // -U: each direction's first payload bytes of the record, until full.
         let room = (self.opts.user_data_len as usize)
             .saturating_sub(dir_mut(&mut f.rec, forward).user_data.len());
@@ -163,7 +171,7 @@ impl Engine {
             c.start(&seg);
             f.tcp = Some(c);
         }
-        tally(&mut f.rec.src, d, 0, ts, interval, jitter);
+        tally(&mut f.rec.src, d, 0, ts, interval, (jitter, true));
     }
 
     fn map_icmp_error(&mut self, d: &Decoded, icmp_type: u8, code: u8) {
@@ -321,10 +329,25 @@ fn record_attributes(rec: &mut FlowRecord, d: &Decoded, forward: bool, mac: bool
 /// Count the packet. `prev` is the previous packet time of this direction
 /// (0 for none): intervals longer than twice the status interval are not
 /// inter-packet gaps but pauses, and Argus leaves them out.
-fn tally(dm: &mut DirMetrics, d: &Decoded, prev: i64, ts: i64, interval: i64, jitter: bool) {
+/// `active`: the packet moved its protocol on (Argus's "in protocol"; only
+/// TCP ever says no), which decides the jitter class of the interval.
+fn tally(
+    dm: &mut DirMetrics,
+    d: &Decoded,
+    prev: i64,
+    ts: i64,
+    interval: i64,
+    jitter: (bool, bool),
+) {
     let bytes = d.counted_len;
+    let (jitter, active) = jitter;
     if jitter && prev != 0 && ts > prev && ts - prev < interval * 2 {
-        dm.jitter_idle.add((ts - prev) as u64);
+        let class = if active {
+            &mut dm.jitter_active
+        } else {
+            &mut dm.jitter_idle
+        };
+        class.add((ts - prev) as u64);
     }
     dm.pkts += 1;
     dm.bytes += u64::from(bytes);
