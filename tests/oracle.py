@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 FIELDS = [
     "stime",
@@ -36,6 +37,12 @@ Line = tuple[str, ...]
 
 def have_argus() -> bool:
     return shutil.which("argus") is not None and shutil.which("ra") is not None
+
+
+#: Mark for tests that run the real Argus tools.
+needs_real_argus = pytest.mark.skipif(
+    not have_argus(), reason="real argus/ra (Debian argus-server, argus-client) not installed"
+)
 
 
 def real_argus_lines(pcap: Path, workdir: Path) -> list[Line] | None:

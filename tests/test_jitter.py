@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 
 import argus_rs
-from oracle import have_argus, our_record_keys, real_record_fields
+from conftest import DEMO_PCAP, SHARED_PCAPS
+from oracle import needs_real_argus, our_record_keys, real_record_fields
 
-ROOT = Path(__file__).resolve().parent.parent
-PCAPS = ROOT.parent / "shared" / "pcaps"
 CAPTURES = [
-    ROOT / "samples" / "demo.pcap",
-    PCAPS / "apps" / "sip.pcap",
-    PCAPS / "tcp" / "tcp_ecn.pcap",
-    PCAPS / "basic" / "smtp.pcap",
+    DEMO_PCAP,
+    SHARED_PCAPS / "apps" / "sip.pcap",
+    SHARED_PCAPS / "tcp" / "tcp_ecn.pcap",
+    SHARED_PCAPS / "basic" / "smtp.pcap",
 ]
 #: ra field -> our column
 FIELDS = {
@@ -30,9 +29,7 @@ FIELDS = {
     "dintpktidl": "dintpktidl",
 }
 
-pytestmark = pytest.mark.skipif(
-    not have_argus(), reason="real argus/ra (Debian argus-server, argus-client) not installed"
-)
+pytestmark = needs_real_argus
 
 
 def close(ours: float | None, theirs: str) -> bool:

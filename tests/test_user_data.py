@@ -9,20 +9,17 @@ import polars as pl
 import pytest
 
 import argus_rs
-from oracle import have_argus, our_record_keys, real_record_fields
+from conftest import DEMO_PCAP, SHARED_PCAPS
+from oracle import needs_real_argus, our_record_keys, real_record_fields
 
-ROOT = Path(__file__).resolve().parent.parent
-PCAPS = ROOT.parent / "shared" / "pcaps"
 CAPTURES = [
-    ROOT / "samples" / "demo.pcap",
-    PCAPS / "basic" / "smtp.pcap",
-    PCAPS / "basic" / "DnsPackets.pcap",
-    PCAPS / "tcp" / "tcp_ecn.pcap",
+    DEMO_PCAP,
+    SHARED_PCAPS / "basic" / "smtp.pcap",
+    SHARED_PCAPS / "basic" / "DnsPackets.pcap",
+    SHARED_PCAPS / "tcp" / "tcp_ecn.pcap",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not have_argus(), reason="real argus/ra (Debian argus-server, argus-client) not installed"
-)
+pytestmark = needs_real_argus
 
 
 def ra_style(data: bytes | None, side: str) -> str:
