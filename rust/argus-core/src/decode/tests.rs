@@ -683,6 +683,25 @@ fn pppoe_session_over_ethernet() {
     assert_eq!(d.src_mac, MAC_A);
 }
 
+#[test]
+fn pppoe_session_compressed_protocol_and_control_frames() {
+    let ip = udp_datagram();
+    // pppoe-session-http.pcap: a one-byte protocol field (0x21).
+    let mut p = vec![0x11, 0x00, 0x00, 0x2d];
+    p.extend_from_slice(&((ip.len() + 1) as u16).to_be_bytes());
+    p.push(0x21);
+    p.extend_from_slice(&ip);
+    assert_udp_a_to_b(&dec(LinkType::ETHERNET, &eth(MAC_B, MAC_A, 0x8864, &p)));
+    // LCP (0xc021) stays a layer-2 PPPoE flow.
+    let lcp = [0x11, 0x00, 0x00, 0x2d, 0x00, 0x06, 0xc0, 0x21, 1, 1, 0, 4];
+    let d = dec(LinkType::ETHERNET, &eth(MAC_B, MAC_A, 0x8864, &lcp));
+    assert_eq!((d.family, d.ethertype), (Family::Ether, 0x8864));
+    // A non-zero code (discovery) is never looked into, whatever follows.
+    p[1] = 0x09;
+    let d = dec(LinkType::ETHERNET, &eth(MAC_B, MAC_A, 0x8864, &p));
+    assert_eq!(d.family, Family::Ether);
+}
+
 /// An 802.3 length frame carrying `llc`.
 fn dot3(llc: &[u8]) -> Vec<u8> {
     eth(MAC_B, MAC_A, llc.len() as u16, llc)
