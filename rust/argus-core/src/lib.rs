@@ -9,3 +9,5 @@ pub mod options;
 pub mod packet;
 pub mod record;
 pub mod render;
+#[cfg(test)]
+mod test_packets;

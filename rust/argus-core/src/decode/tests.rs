@@ -5,6 +5,7 @@
 use super::transport::{TCPOPT_MSS, TCPOPT_SACK, TCPOPT_SACKOK, TCPOPT_TIMESTAMP, TCPOPT_WSCALE};
 use super::*;
 use crate::packet::{LinkType, RawPacket};
+use crate::test_packets::{arp, eth, icmp, ipv4_full, ipv6, tcp, udp};
 
 const MAC_A: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x0a];
 const MAC_B: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x0b];
@@ -33,102 +34,8 @@ fn v4_16(a: [u8; 4]) -> [u8; 16] {
 
 // ---------------------------------------------------------------- builders
 
-/// IPv4 header (with options, id, flags/fragment field) followed by `payload`.
-fn ipv4_full(
-    proto: u8,
-    src: [u8; 4],
-    dst: [u8; 4],
-    opts: &[u8],
-    id: u16,
-    frag: u16,
-    payload: &[u8],
-) -> Vec<u8> {
-    assert_eq!(opts.len() % 4, 0, "IPv4 options must fill whole words");
-    let ihl = 5 + opts.len() / 4;
-    let total = (ihl * 4 + payload.len()) as u16;
-    let mut v = vec![0x40 | ihl as u8, 0x00];
-    v.extend_from_slice(&total.to_be_bytes());
-    v.extend_from_slice(&id.to_be_bytes());
-    v.extend_from_slice(&frag.to_be_bytes());
-    v.push(64);
-    v.push(proto);
-    v.extend_from_slice(&[0, 0]);
-    v.extend_from_slice(&src);
-    v.extend_from_slice(&dst);
-    v.extend_from_slice(opts);
-    v.extend_from_slice(payload);
-    v
-}
-
 fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
     ipv4_full(proto, src, dst, &[], 0x1234, 0, payload)
-}
-
-fn ipv6(next: u8, src: [u8; 16], dst: [u8; 16], payload: &[u8]) -> Vec<u8> {
-    let mut v = vec![0x60, 0, 0, 0];
-    v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    v.push(next);
-    v.push(64);
-    v.extend_from_slice(&src);
-    v.extend_from_slice(&dst);
-    v.extend_from_slice(payload);
-    v
-}
-
-fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(&sport.to_be_bytes());
-    v.extend_from_slice(&dport.to_be_bytes());
-    v.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    v.extend_from_slice(&[0, 0]);
-    v.extend_from_slice(payload);
-    v
-}
-
-#[allow(clippy::too_many_arguments)]
-fn tcp(
-    sport: u16,
-    dport: u16,
-    seq: u32,
-    ack: u32,
-    flags: u8,
-    win: u16,
-    opts: &[u8],
-    payload: &[u8],
-) -> Vec<u8> {
-    let mut o = opts.to_vec();
-    while !o.len().is_multiple_of(4) {
-        o.push(0);
-    }
-    let words = 5 + o.len() / 4;
-    let mut v = Vec::new();
-    v.extend_from_slice(&sport.to_be_bytes());
-    v.extend_from_slice(&dport.to_be_bytes());
-    v.extend_from_slice(&seq.to_be_bytes());
-    v.extend_from_slice(&ack.to_be_bytes());
-    v.push((words as u8) << 4);
-    v.push(flags);
-    v.extend_from_slice(&win.to_be_bytes());
-    v.extend_from_slice(&[0, 0, 0, 0]);
-    v.extend_from_slice(&o);
-    v.extend_from_slice(payload);
-    v
-}
-
-fn icmp(ty: u8, code: u8, rest: [u8; 4], payload: &[u8]) -> Vec<u8> {
-    let mut v = vec![ty, code, 0, 0];
-    v.extend_from_slice(&rest);
-    v.extend_from_slice(payload);
-    v
-}
-
-fn eth(dst: [u8; 6], src: [u8; 6], ethertype: u16, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(&dst);
-    v.extend_from_slice(&src);
-    v.extend_from_slice(&ethertype.to_be_bytes());
-    v.extend_from_slice(payload);
-    v
 }
 
 /// An 802.1Q (or other) tag: TCI then the inner ethertype, then `payload`.
@@ -142,16 +49,6 @@ fn tagged(tci: u16, inner: u16, payload: &[u8]) -> Vec<u8> {
 
 fn mpls_entry(label: u32, bottom: bool, ttl: u8) -> u32 {
     (label << 12) | (u32::from(bottom) << 8) | u32::from(ttl)
-}
-
-fn arp(op: u16, sha: [u8; 6], spa: [u8; 4], tha: [u8; 6], tpa: [u8; 4]) -> Vec<u8> {
-    let mut v = vec![0, 1, 0x08, 0x00, 6, 4];
-    v.extend_from_slice(&op.to_be_bytes());
-    v.extend_from_slice(&sha);
-    v.extend_from_slice(&spa);
-    v.extend_from_slice(&tha);
-    v.extend_from_slice(&tpa);
-    v
 }
 
 fn gre(flags: u16, proto: u16, extra: &[u8], payload: &[u8]) -> Vec<u8> {

@@ -8,6 +8,7 @@ use crate::options::{EngineOptions, USEC};
 use crate::packet::LinkType;
 use crate::record::{Cause, FlowRecord};
 use crate::render::{corrected, daddr, dir, flags, ports, proto, saddr, state};
+use crate::test_packets::{arp, eth, icmp, ipv4_full, tcp, udp};
 
 const T0: i64 = 1_700_000_000_000_000;
 const SEC: i64 = USEC;
@@ -30,52 +31,13 @@ fn mac(ip: [u8; 4]) -> [u8; 6] {
     [0x02, 0x00, ip[0], ip[1], ip[2], ip[3]]
 }
 
-fn eth(dst: [u8; 6], src: [u8; 6], ethertype: u16, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(14 + payload.len());
-    v.extend_from_slice(&dst);
-    v.extend_from_slice(&src);
-    v.extend_from_slice(&ethertype.to_be_bytes());
-    v.extend_from_slice(payload);
-    v
-}
-
-fn ipv4_full(proto: u8, src: [u8; 4], dst: [u8; 4], id: u16, frag: u16, payload: &[u8]) -> Vec<u8> {
-    let total = (20 + payload.len()) as u16;
-    let mut v = vec![0x45, 0];
-    v.extend_from_slice(&total.to_be_bytes());
-    v.extend_from_slice(&id.to_be_bytes());
-    v.extend_from_slice(&frag.to_be_bytes());
-    v.extend_from_slice(&[64, proto, 0, 0]);
-    v.extend_from_slice(&src);
-    v.extend_from_slice(&dst);
-    v.extend_from_slice(payload);
-    v
-}
-
-fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(&sport.to_be_bytes());
-    v.extend_from_slice(&dport.to_be_bytes());
-    v.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    v.extend_from_slice(&[0, 0]);
-    v.extend_from_slice(payload);
-    v
-}
-
-fn icmp(ty: u8, code: u8, rest: [u8; 4], payload: &[u8]) -> Vec<u8> {
-    let mut v = vec![ty, code, 0, 0];
-    v.extend_from_slice(&rest);
-    v.extend_from_slice(payload);
-    v
-}
-
 /// Ethernet + IPv4 frame from `src` to `dst`, MACs derived from the addresses.
 fn eth_ip(proto: u8, src: [u8; 4], dst: [u8; 4], l4: &[u8]) -> Vec<u8> {
     eth(
         mac(dst),
         mac(src),
         0x0800,
-        &ipv4_full(proto, src, dst, 0x1234, 0, l4),
+        &ipv4_full(proto, src, dst, &[], 0x1234, 0, l4),
     )
 }
 
@@ -94,29 +56,14 @@ fn eth_tcp(
     flags: u8,
     payload: &[u8],
 ) -> Vec<u8> {
-    let mut t = Vec::new();
-    t.extend_from_slice(&sport.to_be_bytes());
-    t.extend_from_slice(&dport.to_be_bytes());
-    t.extend_from_slice(&seq.to_be_bytes());
-    t.extend_from_slice(&ack.to_be_bytes());
-    t.push(5 << 4);
-    t.push(flags);
     let win: u16 = if flags & TH_RST != 0 { 0 } else { 65535 };
-    t.extend_from_slice(&win.to_be_bytes());
-    t.extend_from_slice(&[0, 0, 0, 0]);
-    t.extend_from_slice(payload);
+    let t = tcp(sport, dport, seq, ack, flags, win, &[], payload);
     eth_ip(6, src, dst, &t)
 }
 
 fn eth_arp(op: u16, sha: [u8; 6], spa: [u8; 4], tha: [u8; 6], tpa: [u8; 4]) -> Vec<u8> {
-    let mut a = vec![0, 1, 0x08, 0x00, 6, 4];
-    a.extend_from_slice(&op.to_be_bytes());
-    a.extend_from_slice(&sha);
-    a.extend_from_slice(&spa);
-    a.extend_from_slice(&tha);
-    a.extend_from_slice(&tpa);
     let dst = if op == 1 { [0xff; 6] } else { tha };
-    eth(dst, sha, 0x0806, &a)
+    eth(dst, sha, 0x0806, &arp(op, sha, spa, tha, tpa))
 }
 
 /// A DNS-like payload starting with the transaction id.
@@ -583,7 +530,15 @@ fn icmp_reply_only_flow_state_is_ecr() {
 #[test]
 fn icmp_port_unreachable_marks_the_udp_flow() {
     let mut run = Run::new();
-    let datagram = ipv4_full(17, IP_A, IP_B, 0x1234, 0, &udp(5000, 6000, &[b'x'; 10]));
+    let datagram = ipv4_full(
+        17,
+        IP_A,
+        IP_B,
+        &[],
+        0x1234,
+        0,
+        &udp(5000, 6000, &[b'x'; 10]),
+    );
     run.feed(T0, &eth(mac(IP_B), mac(IP_A), 0x0800, &datagram));
     let unreach = eth_ip(1, IP_B, IP_A, &icmp(3, 3, [0; 4], &datagram[..28]));
     run.feed(T0 + MS, &unreach);
@@ -609,7 +564,7 @@ fn icmp_port_unreachable_marks_the_udp_flow() {
 fn icmp_unreachable_for_unknown_flow_marks_nothing() {
     let mut run = Run::new();
     run.feed(T0, &eth_udp(IP_A, 5000, IP_B, 6000, &[b'x'; 10]));
-    let other = ipv4_full(17, IP_A, IP_B, 1, 0, &udp(5001, 6000, &[b'x'; 10]));
+    let other = ipv4_full(17, IP_A, IP_B, &[], 1, 0, &udp(5001, 6000, &[b'x'; 10]));
     run.feed(
         T0 + MS,
         &eth_ip(1, IP_B, IP_A, &icmp(3, 3, [0; 4], &other[..28])),
@@ -680,7 +635,7 @@ fn fragments() -> [Vec<u8>; 3] {
             mac(IP_B),
             mac(IP_A),
             0x0800,
-            &ipv4_full(17, IP_A, IP_B, 0x4242, field, part),
+            &ipv4_full(17, IP_A, IP_B, &[], 0x4242, field, part),
         )
     };
     [
@@ -933,7 +888,7 @@ fn engine_survives_mangled_traffic() {
     frames.push(echo(IP_B, IP_A, 0));
     frames.push(eth_arp(1, mac(IP_C), IP_C, [0; 6], IP_B));
     frames.push(eth_udp(IP_A, 33000, IP_B, 53, &dns(7)));
-    let datagram = ipv4_full(17, IP_A, IP_B, 1, 0, &udp(5000, 6000, &[0; 10]));
+    let datagram = ipv4_full(17, IP_A, IP_B, &[], 1, 0, &udp(5000, 6000, &[0; 10]));
     frames.push(eth_ip(1, IP_B, IP_A, &icmp(3, 3, [0; 4], &datagram[..28])));
     let mut rng = Lcg(42);
     for opts in [
