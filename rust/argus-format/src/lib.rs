@@ -23,6 +23,8 @@ pub mod writer;
 pub use error::{ErrorKind, FormatError};
 pub use far::Far;
 pub use map::WriteOptions;
-pub use mar::{Mar, MarCounters, SrcIdKind, write_mar_start, write_mar_status, write_mar_stop};
+pub use mar::{
+    Mar, MarCounters, SensorCounts, SrcIdKind, write_mar_start, write_mar_status, write_mar_stop,
+};
 pub use reader::{Record, Records, parse_stream};
 pub use writer::{SensorWriter, write_flow, write_flow_with};

@@ -44,6 +44,22 @@ impl SrcIdKind {
     }
 }
 
+/// The sensor's running counters a MAR carries, in its field order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SensorCounts {
+    pub packets: u64,
+    pub bytes: u64,
+    pub drift: i64,
+    pub records: u32,
+    pub flows: u32,
+    pub dropped: u32,
+    pub queue: u32,
+    pub output: u32,
+    pub clients: u32,
+    pub bufs: u32,
+    pub alloc_bytes: u32,
+}
+
 /// What a sensor knows when it writes a MAR. Times are µs since the epoch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MarCounters {
@@ -63,17 +79,7 @@ pub struct MarCounters {
     /// Flow status interval (-S) and MAR interval (-M), seconds.
     pub report_interval_sec: u16,
     pub mar_interval_sec: u16,
-    pub packets: u64,
-    pub bytes: u64,
-    pub drift: i64,
-    pub records: u32,
-    pub flows: u32,
-    pub dropped: u32,
-    pub queue: u32,
-    pub output: u32,
-    pub clients: u32,
-    pub bufs: u32,
-    pub alloc_bytes: u32,
+    pub counts: SensorCounts,
     /// -U user data lengths (src, dst).
     pub user_len: (u16, u16),
 }
@@ -95,17 +101,7 @@ pub struct Mar {
     pub interface_status: u8,
     pub report_interval: u16,
     pub mar_interval: u16,
-    pub packets: u64,
-    pub bytes: u64,
-    pub drift: i64,
-    pub records: u32,
-    pub flows: u32,
-    pub dropped: u32,
-    pub queue: u32,
-    pub output: u32,
-    pub clients: u32,
-    pub bufs: u32,
-    pub alloc_bytes: u32,
+    pub counts: SensorCounts,
     pub suserlen: u16,
     pub duserlen: u16,
     pub pad: [u32; 3],
@@ -145,17 +141,7 @@ impl Mar {
             interface_status: c.interface_status,
             report_interval: c.report_interval_sec,
             mar_interval: c.mar_interval_sec,
-            packets: c.packets,
-            bytes: c.bytes,
-            drift: c.drift,
-            records: c.records,
-            flows: c.flows,
-            dropped: c.dropped,
-            queue: c.queue,
-            output: c.output,
-            clients: c.clients,
-            bufs: c.bufs,
-            alloc_bytes: c.alloc_bytes,
+            counts: c.counts,
             suserlen: c.user_len.0,
             duserlen: c.user_len.1,
             pad: [0; 3],
@@ -187,18 +173,19 @@ impl Mar {
         ]);
         put_u16(out, self.report_interval);
         put_u16(out, self.mar_interval);
-        put_u64(out, self.packets);
-        put_u64(out, self.bytes);
-        put_u64(out, self.drift as u64);
+        let n = &self.counts;
+        put_u64(out, n.packets);
+        put_u64(out, n.bytes);
+        put_u64(out, n.drift as u64);
         for v in [
-            self.records,
-            self.flows,
-            self.dropped,
-            self.queue,
-            self.output,
-            self.clients,
-            self.bufs,
-            self.alloc_bytes,
+            n.records,
+            n.flows,
+            n.dropped,
+            n.queue,
+            n.output,
+            n.clients,
+            n.bufs,
+            n.alloc_bytes,
         ] {
             put_u32(out, v);
         }
@@ -229,17 +216,19 @@ impl Mar {
             interface_status: b[43],
             report_interval: u16_at(b, 44),
             mar_interval: u16_at(b, 46),
-            packets: u64_at(b, 48),
-            bytes: u64_at(b, 56),
-            drift: u64_at(b, 64) as i64,
-            records: w(72),
-            flows: w(76),
-            dropped: w(80),
-            queue: w(84),
-            output: w(88),
-            clients: w(92),
-            bufs: w(96),
-            alloc_bytes: w(100),
+            counts: SensorCounts {
+                packets: u64_at(b, 48),
+                bytes: u64_at(b, 56),
+                drift: u64_at(b, 64) as i64,
+                records: w(72),
+                flows: w(76),
+                dropped: w(80),
+                queue: w(84),
+                output: w(88),
+                clients: w(92),
+                bufs: w(96),
+                alloc_bytes: w(100),
+            },
             suserlen: u16_at(b, 104),
             duserlen: u16_at(b, 106),
             pad: [w(108), w(112), w(116)],

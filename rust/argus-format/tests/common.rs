@@ -6,7 +6,7 @@
 use argus_capture::{Fill, Pipeline};
 use argus_core::options::EngineOptions;
 use argus_core::record::FlowRecord;
-use argus_format::{MarCounters, SensorWriter, WriteOptions};
+use argus_format::{MarCounters, SensorCounts, SensorWriter, WriteOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -98,7 +98,10 @@ pub fn our_stream(recs: &[FlowRecord], w: &WriteOptions) -> Vec<u8> {
     }
     let stop = MarCounters {
         now_usec: t1,
-        records: recs.len() as u32,
+        counts: SensorCounts {
+            records: recs.len() as u32,
+            ..c.counts
+        },
         next_seq: recs.iter().map(|r| r.seq).max().unwrap_or(0),
         ..c
     };
