@@ -1,5 +1,6 @@
 //! Packet builders for the crate's unit tests (decoder and flow engine):
-//! headers laid out byte by byte, so the tests read what goes on the wire.
+//! headers laid out byte by byte, so the tests read what goes on the wire;
+//! and a deterministic random source for the robustness tests.
 
 /// IPv4 header (with options, id, flags/fragment field) followed by `payload`.
 pub(crate) fn ipv4_full(
@@ -103,4 +104,23 @@ pub(crate) fn arp(op: u16, sha: [u8; 6], spa: [u8; 4], tha: [u8; 6], tpa: [u8; 4
     v.extend_from_slice(&tha);
     v.extend_from_slice(&tpa);
     v
+}
+
+/// Deterministic 64-bit LCG (Knuth's MMIX constants).
+pub(crate) struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn byte(&mut self) -> u8 {
+        self.next() as u8
+    }
 }

@@ -5,7 +5,7 @@
 use super::transport::{TCPOPT_MSS, TCPOPT_SACK, TCPOPT_SACKOK, TCPOPT_TIMESTAMP, TCPOPT_WSCALE};
 use super::*;
 use crate::packet::{LinkType, RawPacket};
-use crate::test_packets::{arp, eth, icmp, ipv4_full, ipv6, tcp, udp};
+use crate::test_packets::{Lcg, arp, eth, icmp, ipv4_full, ipv6, tcp, udp};
 
 const MAC_A: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x0a];
 const MAC_B: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x0b];
@@ -1125,25 +1125,6 @@ fn esp_spi() {
 }
 
 // ---------------------------------------------------------------- robustness
-
-/// Deterministic 64-bit LCG (Knuth's MMIX constants).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-}
 
 const ALL_LINK_TYPES: [LinkType; 15] = [
     LinkType::NULL,

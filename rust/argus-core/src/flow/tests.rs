@@ -8,7 +8,7 @@ use crate::options::{EngineOptions, USEC};
 use crate::packet::LinkType;
 use crate::record::{Cause, FlowRecord};
 use crate::render::{corrected, daddr, dir, flags, ports, proto, saddr, state};
-use crate::test_packets::{arp, eth, icmp, ipv4_full, tcp, udp};
+use crate::test_packets::{Lcg, arp, eth, icmp, ipv4_full, tcp, udp};
 
 const T0: i64 = 1_700_000_000_000_000;
 const SEC: i64 = USEC;
@@ -862,21 +862,6 @@ fn shutdown_marks_records_shutdown() {
 }
 
 // ---------------------------------------------------------------- robustness
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// Mutated, truncated and shuffled frames of every kind through one engine,
 /// with time jumping back and forth: no panic, and conservation still holds.
