@@ -308,12 +308,10 @@ fn server_reset_sets_dst_reset_only() {
     assert_eq!(st & SAW_SYN_SENT, 0);
 }
 
-#[test]
-fn retransmission_of_acked_data() {
-    let mut c = with_data();
-    // The same 100 bytes again, after the server acknowledged them.
+/// The client's first 100 bytes again, after the server acknowledged them.
+fn resend_first_data(c: &mut TcpConn) {
     cont(
-        &mut c,
+        c,
         seg(
             true,
             TH_ACK | TH_PUSH,
@@ -323,6 +321,13 @@ fn retransmission_of_acked_data() {
             T0 + 60_000,
         ),
     );
+}
+
+#[test]
+fn retransmission_of_acked_data() {
+    let mut c = with_data();
+    // The same 100 bytes again, after the server acknowledged them.
+    resend_first_data(&mut c);
     assert_eq!(c.src.retrans, 1);
     assert_eq!(c.dst.retrans, 0);
     let st = c.record_status();
@@ -457,17 +462,7 @@ fn syn_during_established_is_a_retransmission_not_a_restart() {
 #[test]
 fn zero_record_clears_interval_bits_keeps_connection_bits() {
     let mut c = with_data();
-    cont(
-        &mut c,
-        seg(
-            true,
-            TH_ACK | TH_PUSH,
-            CLIENT_ISN + 1,
-            SERVER_ISN + 1,
-            100,
-            T0 + 60_000,
-        ),
-    );
+    resend_first_data(&mut c);
     cont(
         &mut c,
         seg_win(
