@@ -159,9 +159,10 @@ fn rtp_head(p: &[u8]) -> Option<super::RtpHead> {
     }
     let version2 = p[0] & 0xc0 == 0x80;
     // RTCP: a compound packet of chunks, each (length word + 1) * 4 bytes.
+    // Argus looks for reports only behind a version-2 first byte.
     let mut rtcp_report = false;
     let mut i = 0usize;
-    while let Some(chunk) = p.get(i..i + 8) {
+    while version2 && let Some(chunk) = p.get(i..i + 8) {
         if chunk[0] & 0xc0 == 0x80 && matches!(chunk[1], 200 | 201) {
             rtcp_report = true;
         }

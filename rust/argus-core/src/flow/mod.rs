@@ -262,20 +262,13 @@ impl Engine {
                 .frags
                 .parent(&ckey)
                 .filter(|&p| self.flows[p as usize].is_some());
-            if self.frags.add(ckey, d.frag.offset, d.l4_len, d.frag.more)
-                && let Some(p) = frag_parent
-                && let Some(f) = self.flows[p as usize].as_mut()
-            {
-                f.frag_key = None;
-            }
+            self.cover_fragment(ckey, d.frag.offset, d.l4_len, d.frag.more);
         }
         if let Some(parent) = frag_parent {
             let forward = {
                 let f = self.flows[parent as usize]
                     .as_ref()
                     .unwrap_or_else(|| unreachable!());
-                let (pk, _) = key::canonical(pkey);
-                let _ = pk;
                 // The fragment's addresses tell its direction in the parent flow.
                 let src = if f.src_is_b { f.key.b } else { f.key.a };
                 src == d.src
@@ -322,6 +315,19 @@ impl Engine {
             f.src_is_b == pkt_is_b
         };
         self.update(slot, d, forward, Cause::Status);
+    }
+
+    /// Count a fragment's bytes towards its datagram; once the datagram is
+    /// complete, its parent flow no longer expects fragments.
+    fn cover_fragment(&mut self, fk: FlowKey, offset: u32, len: u32, more: bool) {
+        let parent = self.frags.parent(&fk);
+        if self.frags.add(fk, offset, len, more)
+            && let Some(p) = parent
+            && let Some(f) = self.flows[p as usize].as_mut()
+            && f.frag_key == Some(fk)
+        {
+            f.frag_key = None;
+        }
     }
 
     /// Requeue a flow at the tail of the status queue unless it is due there

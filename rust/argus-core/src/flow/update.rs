@@ -107,11 +107,7 @@ impl Engine {
             && !self.opts.unidirectional
         {
             let mut fk = FlowKey {
-                kind: if d.family == Family::Ipv6 {
-                    KeyKind::Ipv6Frag
-                } else {
-                    KeyKind::Ipv4Frag
-                },
+                kind: KeyKind::Ipv4Frag,
                 proto: d.proto,
                 a: d.src,
                 b: d.dst,
@@ -120,11 +116,7 @@ impl Engine {
             };
             fk = key::canonical(fk).0;
             self.adopt_fragments(slot, fk);
-            if self.frags.add(fk, 0, d.l4_len, true)
-                && let Some(f) = self.flows[slot as usize].as_mut()
-            {
-                f.frag_key = None;
-            }
+            self.cover_fragment(fk, 0, d.l4_len, true);
         }
         let Some(f) = self.flows[slot as usize].as_mut() else {
             return;
