@@ -180,8 +180,7 @@ impl Side {
         j.merge(&d.jitter_idle);
         let ms = |v: f64| jitter.then_some(v / 1000.0);
         self.intpkt.append_option(ms(j.mean()));
-        self.jit
-            .append_option(jitter.then(|| ra_combined_jitter_ms(d)));
+        self.jit.append_option(jitter.then(|| render::jitter_ms(d)));
         let (a, i) = (&d.jitter_active, &d.jitter_idle);
         for (b, v) in self
             .classes
@@ -217,22 +216,6 @@ impl Side {
 
 /// Build one batch; the records are shown as ra shows them (with its
 /// direction correction applied).
-/// ra 3.0.8's `sjit`/`djit`: the stdev of the class that has intervals; when
-/// both classes have some, ra pools them with the mean square left in µs²/1000
-/// against a mean in ms (a units slip), which we reproduce so the column
-/// reads as ra prints it (verified on tcp_ecn.pcap and smtp.pcap).
-fn ra_combined_jitter_ms(d: &DirMetrics) -> f64 {
-    let (a, i) = (&d.jitter_active, &d.jitter_idle);
-    if a.n == 0 || i.n == 0 {
-        return if a.n > 0 { a.stdev() } else { i.stdev() } / 1000.0;
-    }
-    let n = f64::from(a.n + i.n);
-    let mean_ms = (a.sum + i.sum) as f64 / n / 1000.0;
-    ((a.sum_sq + i.sum_sq) / n / 1000.0 - mean_ms * mean_ms)
-        .max(0.0)
-        .sqrt()
-}
-
 /// Which optional metrics the sensor was asked for (`-Z`, `-J`, `-U`): the
 /// others are null rather than zero.
 #[derive(Clone, Copy, Debug)]

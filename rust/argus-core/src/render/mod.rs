@@ -10,7 +10,7 @@ pub use state::state;
 use crate::decode::encaps;
 use crate::flow::key::KeyKind;
 use crate::flow::tcp::{CON_ESTABLISHED, FIN, FIN_ACK, NORMAL_CLOSE, SAW_SYN, SAW_SYN_SENT};
-use crate::record::{AppClass, FlowRecord};
+use crate::record::{AppClass, DirMetrics, FlowRecord};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// `proto` column.
@@ -295,6 +295,22 @@ fn reversed(r: &FlowRecord) -> FlowRecord {
     o.key = crate::flow::key::swapped(o.key);
     std::mem::swap(&mut o.src, &mut o.dst);
     o
+}
+
+/// ra 3.0.8's `sjit`/`djit`: the stdev of the class that has intervals; when
+/// both classes have some, ra pools them with the mean square left in µs²/1000
+/// against a mean in ms (a units slip), which we reproduce so the column
+/// reads as ra prints it (verified on tcp_ecn.pcap and smtp.pcap).
+pub fn jitter_ms(d: &DirMetrics) -> f64 {
+    let (a, i) = (&d.jitter_active, &d.jitter_idle);
+    if a.n == 0 || i.n == 0 {
+        return if a.n > 0 { a.stdev() } else { i.stdev() } / 1000.0;
+    }
+    let n = f64::from(a.n + i.n);
+    let mean_ms = (a.sum + i.sum) as f64 / n / 1000.0;
+    ((a.sum_sq + i.sum_sq) / n / 1000.0 - mean_ms * mean_ms)
+        .max(0.0)
+        .sqrt()
 }
 
 #[cfg(test)]
