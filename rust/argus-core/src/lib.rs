@@ -4,6 +4,7 @@
 //! [`record::FlowRecord`]s handed to a sink chosen by the caller.
 
 pub mod decode;
+pub mod filter;
 pub mod flow;
 pub mod options;
 pub mod packet;
