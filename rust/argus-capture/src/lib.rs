@@ -7,9 +7,13 @@
 //! libpcap's sanity checks, so that files are accepted and rejected where the
 //! libpcap-based reference Argus accepts and rejects them.
 //!
+//! [`PacketFilter`] is the sensor's BPF input filter (libpcap's compiler and
+//! interpreter); [`Pipeline::with_filter`] applies it before the flow engine.
+//!
 //! Whether a packet's link type can be decoded is for the consumer to decide
 //! (`LinkType::is_supported`).
 
+mod bpf;
 mod error;
 mod gzip;
 mod legacy;
@@ -19,6 +23,7 @@ mod pipeline;
 mod reader;
 mod source;
 
+pub use bpf::PacketFilter;
 pub use error::CaptureError;
 pub use pipeline::{Fill, Pipeline};
 pub use reader::{CaptureFormat, CaptureReader};

@@ -1,8 +1,13 @@
 //! Capture files → flow engine → records, file after file, as `argus -r a b`
 //! does: one flow table across all inputs; a file that cannot be read is
 //! reported and skipped, and reading goes on with the next one.
+//!
+//! With a BPF input filter ([`Pipeline::with_filter`]), packets it rejects
+//! are dropped before the engine sees them; a file whose link type the
+//! expression cannot be compiled for is reported and skipped.
 
-use crate::CaptureReader;
+use crate::error::CaptureError;
+use crate::{CaptureReader, PacketFilter};
 use argus_core::decode::DecodeError;
 use argus_core::flow::Engine;
 use argus_core::options::EngineOptions;
@@ -13,6 +18,7 @@ pub struct Pipeline {
     next_file: usize,
     reader: Option<CaptureReader>,
     engine: Engine,
+    filter: Option<PacketFilter>,
     errors: Vec<String>,
     files_read: usize,
     finished: bool,
@@ -36,10 +42,25 @@ impl Pipeline {
             next_file: 0,
             reader: None,
             engine: Engine::new(opts),
+            filter: None,
             errors: Vec::new(),
             files_read: 0,
             finished: false,
         }
+    }
+
+    /// Applies a BPF input filter (argus's trailing expression) to every
+    /// packet before the engine. Rejected packets are not counted anywhere:
+    /// argus only counts what libpcap delivers, which is after the filter,
+    /// so the engine's statistics (and so the MAR counters built from them)
+    /// see only packets that passed.
+    pub fn with_filter(mut self, filter: PacketFilter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    pub fn filter(&self) -> Option<&PacketFilter> {
+        self.filter.as_ref()
     }
 
     pub fn errors(&self) -> &[String] {
@@ -79,7 +100,20 @@ impl Pipeline {
             let record_offset = reader.byte_offset();
             match reader.next_packet() {
                 Ok(Some(pkt)) => {
+                    // A rejected packet uses the budget too: it bounds work.
                     processed += 1;
+                    if let Some(filter) = self.filter.as_mut() {
+                        match filter.matches(pkt.linktype.0, pkt.data, pkt.wire_len) {
+                            Ok(true) => {}
+                            Ok(false) => continue,
+                            Err(msg) => {
+                                let e = CaptureError::new(reader.name(), record_offset, msg);
+                                self.errors.push(e.to_string());
+                                self.reader = None;
+                                continue;
+                            }
+                        }
+                    }
                     if let Err(DecodeError::UnsupportedLinkType(lt)) = self.engine.process(&pkt) {
                         let msg = format!(
                             "{}: byte offset {}: unsupported link type {}",
@@ -111,6 +145,18 @@ impl Pipeline {
             self.next_file += 1;
             match CaptureReader::open(&path) {
                 Ok(r) => {
+                    // Like tcpdump -r, refuse a file the filter cannot be
+                    // compiled for before reading any packet (pcapng: the
+                    // first interface's link type; later ones per packet).
+                    let refused = match (self.filter.as_mut(), r.linktype()) {
+                        (Some(f), Some(lt)) => f.compile_for(lt.0).err(),
+                        _ => None,
+                    };
+                    if let Some(msg) = refused {
+                        self.errors
+                            .push(CaptureError::new(&path, 0, msg).to_string());
+                        continue;
+                    }
                     self.files_read += 1;
                     self.reader = Some(r);
                     return true;
