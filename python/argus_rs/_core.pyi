@@ -62,3 +62,28 @@ def scan_pcap(paths: list[str], options: dict[str, object] | None = None, batch_
 
 def record_schema() -> ArrowSchemaExportable:
     """The Arrow schema of the flow records (``pl.Schema(record_schema())``)."""
+
+# --- ra filter language (rust/argus-py/src/filter.rs) ---------------------------------
+
+@final
+class RecordFilter:
+    """A compiled ra filter expression (Argus 3.0.8 semantics), evaluated in Rust.
+
+    Build it with :func:`argus_rs.filter.compile` (or :func:`compile_filter` from a tree).
+    """
+
+    def mask(self, records: ArrowArrayExportable) -> ArrowArrayExportable:
+        """One boolean per record of `records`, an Arrow binary array of Argus flow records
+        (FAR bytes, one record each): does it pass? Null for a null value or bytes that are
+        not a flow record. The result is an Arrow boolean array:
+        ``df.filter(pl.Series(f.mask(df["record"].to_arrow())))``.
+        """
+
+    def matches(self, record_bytes: bytes) -> bool | None:
+        """Does one record (FAR bytes) pass? None when the bytes are not a flow record."""
+
+def compile_filter(tree: tuple[object, ...]) -> RecordFilter:
+    """Build the evaluator for a filter tree in the tuple form of ``argus_rs.filter.to_core``.
+
+    A malformed tree raises ValueError.
+    """

@@ -2,6 +2,7 @@
 //! with the GIL released and hands records to Python as Arrow batches.
 
 mod batch;
+mod filter;
 mod options;
 mod scan;
 
@@ -21,5 +22,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<scan::FlowBatches>()?;
     m.add_function(wrap_pyfunction!(scan::scan_pcap, m)?)?;
     m.add_function(wrap_pyfunction!(batch::record_schema, m)?)?;
+    m.add_class::<filter::RecordFilter>()?;
+    m.add_function(wrap_pyfunction!(filter::compile_filter, m)?)?;
     Ok(())
 }

@@ -230,8 +230,9 @@ pub(crate) fn eval(kw: Keyword, dir: Dir, v: &View<'_>) -> bool {
         Con => {
             (v.r.src.pkts > 0 && v.r.dst.pkts > 0 && v.fam() == FAM_IPV4) || tcp_status(v, 0x04)
         }
-        // 3.0.8 binary: any mapped-ICMP bit in the ICMP DSR
-        Icmpmap => v.icmp_dsr().is_some_and(|(q, _, _)| q & 0x07 != 0),
+        // 3.0.8 binary: any mapped-ICMP bit in the ICMP DSR, as a bit test that
+        // a missing DSR (-1) passes: every record without one matches
+        Icmpmap => v.icmp_dsr().is_none_or(|(q, _, _)| q & 0x07 != 0),
         Echo => v.proto_is(1) && matches!(v.net_icmp_type(), Some(8 | 0)),
         Unreach => {
             v.icmp_dsr().is_some_and(|(q, _, _)| q == 0x01) || (v.proto_is(1) && v.net_icmp_type() == Some(3))

@@ -162,7 +162,14 @@ pub(crate) fn compare(field: Field, dir: Dir, op: Op, value: Value, v: &View<'_>
         attr.then(|| f(if src { &r.src } else { &r.dst }))
     };
     match field {
-        Ipid => v.tcp() && int_dir(at(true, |m| u64::from(m.ip_id)), at(false, |m| u64::from(m.ip_id))),
+        // ra holds the IP id byte-swapped (the sensor stores it in host order)
+        Ipid => {
+            v.tcp()
+                && int_dir(
+                    at(true, |m| u64::from(m.ip_id.swap_bytes())),
+                    at(false, |m| u64::from(m.ip_id.swap_bytes())),
+                )
+        }
         Ttl => v.fam() == FAM_IPV4 && int_dir(at(true, |m| u64::from(m.ttl)), at(false, |m| u64::from(m.ttl))),
         Tos => v.fam() == FAM_IPV4 && int_dir(at(true, |m| u64::from(m.tos)), at(false, |m| u64::from(m.tos))),
         Dsb => {
@@ -220,9 +227,10 @@ pub(crate) fn compare(field: Field, dir: Dir, op: Op, value: Value, v: &View<'_>
                 || mcmp(Some(r.dst.encaps), kk, Op::Eq, kk),
             )
         }
-        // aggregation, behaviour, correlation, country-code and AS DSRs are
-        // never in sensor records
-        Trans | Deldur | Delltime => cmp(None, op, k),
+        // ra gives every record with packets an aggregation DSR of count 1
+        Trans => cmp((r.pkts() > 0).then_some(1), op, k),
+        // behaviour, correlation, country-code and AS DSRs are never in sensor records
+        Deldur | Delltime => cmp(None, op, k),
         Nstroke | Co | Asn => by_dir(dir, || cmp(None, op, k), || cmp(None, op, k)),
         Dur => fcmp(v.dur(), op, float(value)),
         Rate | Load => {

@@ -133,11 +133,13 @@ impl<'a> View<'a> {
         }
         match self.stored.key.kind {
             KeyKind::Ipv4 | KeyKind::Ipv6 if matches!(self.r.key.proto, 1 | 58) => {
-                // ICMP object: type code iseq | osrcaddr | odstaddr | isrc | idst | igw (28 bytes)
+                // ICMP object: type code iseq | osrcaddr | odstaddr | isrc | idst | igw
+                // (28 bytes); ra loads the addresses as the sensor stored them
+                // (network byte order, read little-endian).
                 let sk = &self.stored.key;
                 let v4 = |a: &[u8; 16]| {
                     if sk.kind == KeyKind::Ipv4 {
-                        u32::from_be_bytes([a[0], a[1], a[2], a[3]])
+                        u32::from_le_bytes([a[0], a[1], a[2], a[3]])
                     } else {
                         0
                     }
@@ -245,14 +247,19 @@ impl<'a> View<'a> {
         secs(self.r.stime, self.r.ltime)
     }
 
-    /// Source / destination active time as ra computes it from the TIME DSR
-    /// (a direction without packets has none).
+    /// Source / destination time as ra computes it from the TIME DSR. The
+    /// sensor's usual TIME DSR has the record's span only, which ra gives to
+    /// the source (to the destination when the source sent nothing); a record
+    /// read from such a DSR has no destination start time while both sides
+    /// sent packets. Per-direction times count when both sides have them.
     fn dir_dur(&self, src: bool) -> f32 {
-        let m = if src { &self.r.src } else { &self.r.dst };
-        if m.pkts == 0 || m.start == 0 {
-            return 0.0;
+        let (s, d) = (&self.r.src, &self.r.dst);
+        if s.pkts > 0 && d.pkts > 0 && d.start != 0 && s.start != 0 {
+            let m = if src { s } else { d };
+            return secs(m.start, m.last.max(m.start));
         }
-        secs(m.start, m.last.max(m.start))
+        let sender = if s.pkts > 0 { src } else { !src };
+        if sender && (s.pkts > 0 || d.pkts > 0) { self.dur() } else { 0.0 }
     }
 
     /// (rate, load) of one direction: `(pkts-1)/t`, `(bytes - bytes/pkts)*8/t`
@@ -309,6 +316,10 @@ impl<'a> View<'a> {
         };
         if j.n == 0 {
             return 0.0;
+        }
+        // a deviation the sensor wrote as NaN stays NaN (it fails every test)
+        if stdev && j.sum_sq.is_nan() {
+            return f32::NAN;
         }
         (if stdev { j.stdev() } else { j.mean() }) as f32
     }
