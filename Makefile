@@ -103,7 +103,7 @@ test: setup-system develop lint test-rust test-python
 
 .PHONY: demo
 demo: setup-system develop
-	$(VENV)/bin/argus-rs argus -r $(DEMO_PCAP) --flows 20
+	$(VENV)/bin/argus-rs argus -X -r $(DEMO_PCAP) --flows 20
 
 .PHONY: bench
 bench: develop

@@ -72,6 +72,8 @@ def run_cli(cli_path: Path) -> RunCli:
         env = dict(os.environ)
         env.pop("ARGUS_RS_DEBUG", None)
         env["COLUMNS"] = "200"
+        # the host's /etc/argus.conf (Debian's names an output file) must not steer the tests
+        env.setdefault("ARGUS_RS_SYSTEM_CONF", "")
         proc = subprocess.run(
             [str(cli_path), *(os.fspath(a) for a in args)],
             input=stdin,

@@ -201,7 +201,9 @@ def test_two_missing_files_two_lines(run_cli: RunCli, tmp_path: Path) -> None:
         (["--flows", "abc"], "--flows"),
         (["--flows", "-3"], "--flows"),
         (["--bogus"], "--bogus"),
-        (["-w", "out.argus"], "-w"),
+        (["-F", "/nonexistent/argus.conf"], "/nonexistent/argus.conf"),
+        (["-w", "out.parquet", "--format", "xml"], "--format"),
+        (["-w", "out.argus", "-", "tcp", "and", "portx", "80"], "filter"),
     ],
 )
 def test_bad_option(run_cli: RunCli, demo_pcap: Path, args: list[str], needle: str) -> None:

@@ -40,6 +40,7 @@ CORE_NAMES = {
     "tcp_perf",
     "bidirectional_timestamps",
     "monitor_id",
+    "monitor_id_kind",
     "track_duplicates",
 }
 
@@ -100,6 +101,7 @@ def test_every_option_maps_to_a_core_name() -> None:
         "tcp_perf": False,
         "bidirectional_timestamps": True,
         "monitor_id": 0x0A000001,
+        "monitor_id_kind": "ipv4",
         "track_duplicates": True,
     }
 
@@ -303,7 +305,7 @@ def test_flow_key_error_names_bad_part() -> None:
 )
 def test_monitor_id(value: object, expected: int, kind: str) -> None:
     assert parse_monitor_id(value) == (expected, kind)
-    assert to_core_options(monitor_id=value) == {"monitor_id": expected}
+    assert to_core_options(monitor_id=value) == {"monitor_id": expected, "monitor_id_kind": kind}
 
 
 @pytest.mark.parametrize("value", [-1, 2**32, "4294967296", "", '""', "!", "-5", "a b", True, 1.5])

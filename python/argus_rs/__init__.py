@@ -12,5 +12,16 @@ from __future__ import annotations
 
 from argus_rs._core import ArgusReadError, __version__, record_schema
 from argus_rs.io import iter_pcap, read_pcap
+from argus_rs.records import iter_argus, read_argus, scan_argus, write_argus
 
-__all__ = ["ArgusReadError", "__version__", "iter_pcap", "read_pcap", "record_schema"]
+__all__ = [
+    "ArgusReadError",
+    "__version__",
+    "iter_argus",
+    "iter_pcap",
+    "read_argus",
+    "read_pcap",
+    "record_schema",
+    "scan_argus",
+    "write_argus",
+]

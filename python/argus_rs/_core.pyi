@@ -52,12 +52,77 @@ class FlowBatches:
         packets_skipped, records, flows.
         """
 
-def scan_pcap(paths: list[str], options: dict[str, object] | None = None, batch_rows: int = 65536) -> FlowBatches:
+def scan_pcap(
+    paths: list[str],
+    options: dict[str, object] | None = None,
+    batch_rows: int = 65536,
+    bpf: str | None = None,
+    bpf_optimize: bool = True,
+) -> FlowBatches:
     """Start reading ``paths`` (``"-"`` = standard input) with core ``options``.
 
     ``options`` uses the core's names (``status_interval``, ``jitter``, ...), as
     :func:`argus_rs.options.to_core_options` makes them; an unknown key or a
-    wrong type raises ValueError.
+    wrong type raises ValueError.  ``bpf`` is a libpcap filter expression applied
+    to every packet before the engine (a bad one raises ValueError).
+    """
+
+# --- Argus 3 record files (rust/argus-py/src/argus_in.rs, argus_out.rs) ---------------
+
+class ArrowStreamExportable(Protocol):
+    """A column with the Arrow PyCapsule stream interface (a ``pl.Series``, a pyarrow array)."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+@final
+class ArgusBatches:
+    """Iterator over the flow records of Argus record files, as Arrow record batches."""
+
+    def __iter__(self) -> ArgusBatches: ...
+    def __next__(self) -> ArrowArrayExportable: ...
+    @property
+    def errors(self) -> list[str]:
+        """One-line errors (``"FILE: byte offset N: what"``); reading goes on with the next file."""
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """files, records (flow records read), management_records (MARs skipped)."""
+
+def scan_argus(paths: list[str], batch_rows: int = 65536) -> ArgusBatches:
+    """Start reading Argus 3 record files (plain, gzip, bzip2, xz, zstd; ``"-"`` = stdin)."""
+
+@final
+class ArgusWriter:
+    """One Argus 3 record stream being written: a START MAR, then flow records."""
+
+    def __init__(self, path: str, start_usec: int, end_usec: int, append: bool = False) -> None: ...
+    def write(self, records: ArrowStreamExportable) -> int:
+        """Append the records of a binary column of FAR bytes; returns how many (ValueError for non-records)."""
+
+    def close(self) -> None: ...
+
+@final
+class SensorRun:
+    """What :func:`run_sensor` did."""
+
+    errors: list[str]
+    records_written: list[int]
+    stats: dict[str, int]
+    interrupted: bool
+
+def run_sensor(
+    paths: list[str],
+    outputs: list[tuple[str, RecordFilter | None]],
+    options: dict[str, object] | None = None,
+    bpf: str | None = None,
+    bpf_optimize: bool = True,
+) -> SensorRun:
+    """The offline sensor: captures -> Argus 3 record streams (files appended to, ``"-"`` = stdout).
+
+    Each output gets a START MAR, the records its filter passes, STATUS MARs every
+    ``mar_interval`` of wall-clock time and a STOP MAR.  Unreadable inputs are in
+    ``errors``; a bad option or filter raises ValueError, an output that cannot be
+    written OSError.
     """
 
 def record_schema() -> ArrowSchemaExportable:

@@ -83,21 +83,31 @@ class ScanResult:
     errors: list[str] = field(default_factory=list)
 
 
-def scan(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: object) -> ScanResult:
+def scan(
+    path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS, bpf: str | None = None, **options: object
+) -> ScanResult:
     """Read captures to the end and return the records, the counters and the errors.
 
     Unlike :func:`read_pcap` this does not raise for errors met while reading
     (a missing file, an unsupported link type, a truncated capture): they are
-    returned in ``errors``, one line each.  Bad options still raise ValueError.
+    returned in ``errors``, one line each.  Bad options (and a bad ``bpf``
+    filter) still raise ValueError.
     """
-    return scan_core(_paths(path), to_core_options(**options), batch_rows)
+    return scan_core(_paths(path), to_core_options(**options), batch_rows, bpf=bpf)
 
 
-def scan_core(paths: list[str], core_options: dict[str, object], batch_rows: int = DEFAULT_BATCH_ROWS) -> ScanResult:
+def scan_core(
+    paths: list[str],
+    core_options: dict[str, object],
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    *,
+    bpf: str | None = None,
+    bpf_optimize: bool = True,
+) -> ScanResult:
     """:func:`scan` with options already mapped by :func:`argus_rs.options.to_core_options`."""
     rows = _batch_rows(batch_rows)
     try:
-        batches: FlowBatches = _core.scan_pcap(paths, core_options, rows)
+        batches: FlowBatches = _core.scan_pcap(paths, core_options, rows, bpf, bpf_optimize)
     except ArgusReadError as exc:  # the core refused to start at all
         return ScanResult(frame=empty_frame(), stats={}, errors=[str(exc)])
     collected: list[ArrowArrayExportable] = []
@@ -111,24 +121,28 @@ def scan_core(paths: list[str], core_options: dict[str, object], batch_rows: int
     return ScanResult(frame=_frame(collected), stats=dict(batches.stats), errors=errors)
 
 
-def read_pcap(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: object) -> pl.DataFrame:
+def read_pcap(
+    path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS, bpf: str | None = None, **options: object
+) -> pl.DataFrame:
     """Read one capture or several (one flow table across them) into a DataFrame of flow records.
 
     ``path`` is a path, ``"-"`` for standard input, or a sequence of them.
     ``options`` are argus.conf-style sensor options (see :mod:`argus_rs.options`).
+    ``bpf`` is a packet filter in libpcap (tcpdump) syntax, applied before the
+    flow engine, as argus applies its input filter.
 
     Raises :class:`ArgusReadError` if any file could not be read completely: its
     message is the errors joined by ``"; "`` and its ``partial`` attribute holds
     the DataFrame of the records that were read.  Raises ValueError for bad options.
     """
-    result = scan(path, batch_rows=batch_rows, **options)
+    result = scan(path, batch_rows=batch_rows, bpf=bpf, **options)
     if result.errors:
         raise _read_error(result.errors, result.frame)
     return result.frame
 
 
 def iter_pcap(
-    path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: object
+    path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS, bpf: str | None = None, **options: object
 ) -> Iterator[ArrowArrayExportable]:
     """Yield the flow records as Arrow record batches of at most ``batch_rows`` rows.
 
@@ -137,7 +151,7 @@ def iter_pcap(
     batch is read: a bad one raises ValueError at the call, not at iteration.
     """
     core_options = to_core_options(**options)
-    batches = _core.scan_pcap(_paths(path), core_options, _batch_rows(batch_rows))
+    batches = _core.scan_pcap(_paths(path), core_options, _batch_rows(batch_rows), bpf)
     return _iterate(batches)
 
 

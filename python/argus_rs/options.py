@@ -287,4 +287,7 @@ def options_from_items(items: Iterable[tuple[str, object]]) -> dict[str, object]
             continue
         core_name, convert = _OPTIONS[key]
         core[core_name] = convert(key, value)
+        if key == "monitor_id":
+            # how the id was given decides how records and MARs label it
+            core["monitor_id_kind"] = parse_monitor_id(value, key)[1]
     return core

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from argus_rs._core import ArgusReadError
-from argus_rs.cli import argus_cmd
+from argus_rs.cli import argus_argv, argus_cmd
 from argus_rs.cli._common import EXIT_READ_ERROR, EXIT_USAGE, PROG, CliError, report
 
 __all__ = ["app", "main"]
@@ -86,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = ["--help"]
     command = next((a for a in args if not a.startswith("-")), None)
     command = command if command in _COMMANDS else None
+    if command == argus_cmd.COMMAND:
+        at = args.index(command) + 1
+        args = [*args[:at], *argus_argv.normalize(args[at:])]
     try:
         result = app(args=args, prog_name=PROG, standalone_mode=False)
     except CliError as exc:

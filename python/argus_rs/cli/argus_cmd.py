@@ -1,7 +1,9 @@
 """``argus-rs argus``: the sensor, reading packet captures (Argus 3 ``argus -r``).
 
-Option letters follow Argus 3.0.8.2 where they fit.  Without ``-w`` (not there
-yet) it prints a summary of what it read.
+Option letters and argument grammar follow Argus 3.0.8.2 (see
+:mod:`argus_rs.cli.argus_argv`).  With ``-w`` it writes Argus 3 record streams
+(or Parquet, Arrow IPC, CSV, NDJSON with ``--format``); without, it prints a
+summary of what it read.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from argus_rs.cli._common import EXIT_READ_ERROR, CliError, report
+from argus_rs.cli.argus_argv import OUTPUT_FILTER_OPTION
+from argus_rs.cli.sensor_settings import SensorSettings, resolve
 from argus_rs.io import ScanResult, scan_core
-from argus_rs.options import to_core_options
 
 if TYPE_CHECKING:
     import polars as pl
@@ -21,13 +24,20 @@ if TYPE_CHECKING:
 COMMAND = "argus"
 
 HELP = (
-    "Read packet captures (pcap, pcapng) and build Argus flow records.\n\n"
-    "Without -w (not there yet) it prints, per file and in total, the packets and wire bytes read, "
+    "Read packet captures (pcap, pcapng) and build Argus flow records, as argus -r does.\n\n"
+    "argus-rs argus -r CAPTURE [CAPTURE ...] -w OUT [\"RA FILTER\"] [-w OUT2 ...] [- BPF FILTER]\n\n"
+    "-w OUT writes an Argus 3 record stream that ra and the other Argus clients read "
+    "(- = standard output; an existing file is appended to, as argus does); the word after OUT, "
+    "unless it starts with -, is an ra filter for that output. --format parquet|ipc|csv|ndjson "
+    "writes that format instead (also chosen by the suffix .parquet, .arrow, .csv, .ndjson). "
+    "The words after a lone - are a packet filter in tcpdump (BPF) syntax. "
+    "Settings come from /etc/argus.conf unless -X or -F FILE is given; the command line wins.\n\n"
+    "Without -w it prints, per file and in total, the packets and wire bytes read, "
     "the packets decoded, the flow records and flows made, and the records per protocol; "
     "--flows N also prints the first N records. Each file is read with its own flow table.\n\n"
     "Errors (missing file, not a capture, truncated capture, unsupported link type) are reported "
     "one per line on stderr, the other files are still read, and the exit code is 1. "
-    "A bad option exits with 2."
+    "A bad option or filter exits with 2."
 )
 
 #: ra's default columns, the ones --flows shows when the records have them
@@ -58,19 +68,6 @@ _COUNTERS = (
 
 def _display_name(path: str) -> str:
     return "(stdin)" if path == "-" else path
-
-
-def _core_options(pairs: Sequence[tuple[str, str, object]]) -> dict[str, object]:
-    """Validate each option on its own, so a bad one is reported with its letter."""
-    core: dict[str, object] = {}
-    for letter, name, value in pairs:
-        if value is None:
-            continue
-        try:
-            core.update(to_core_options(**{name: value}))
-        except ValueError as exc:
-            raise CliError(f"{letter}: {exc}") from None
-    return core
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -158,6 +155,25 @@ def _print_flows(results: Sequence[tuple[str, ScanResult]], count: int) -> None:
     print()
 
 
+
+def _summary(read: Sequence[str], settings: SensorSettings, flows: int | None) -> None:
+    results: list[tuple[str, ScanResult]] = []
+    failed = False
+    for path in read:
+        result = scan_core([path], settings.core_options, bpf=settings.bpf, bpf_optimize=settings.optimize)
+        for error in result.errors:
+            shown = _display_name(path)
+            report(COMMAND, error if shown in error or path in error else f"{shown}: {error}")
+        failed = failed or bool(result.errors)
+        results.append((path, result))
+
+    if flows is not None:
+        _print_flows(results, flows)
+    print("\n".join(summary_lines(results)), flush=True)
+    if failed:
+        raise typer.Exit(EXIT_READ_ERROR)
+
+
 def argus(
     read: Annotated[
         list[str] | None,
@@ -165,8 +181,33 @@ def argus(
             "-r",
             "--read",
             metavar="FILE",
-            help="Read packets from FILE (pcap or pcapng; - = standard input). Repeat for several files.",
+            help="Read packets from FILE (pcap or pcapng; - = standard input). Several files may follow one -r.",
         ),
+    ] = None,
+    write: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-w",
+            "--write",
+            metavar="OUT",
+            help='Write records to OUT (- = standard output), appending; an "ra filter" may follow OUT. Repeatable.',
+        ),
+    ] = None,
+    output_filters: Annotated[
+        list[str] | None,
+        typer.Option(OUTPUT_FILTER_OPTION, hidden=True, help="The ra filter of each -w (set from the command line)."),
+    ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="Output format of -w: argus (default), parquet, ipc, csv, ndjson (default: by suffix, else argus).",
+        ),
+    ] = None,
+    config: Annotated[
+        list[str] | None,
+        typer.Option("-F", "--config", metavar="FILE", help="Read argus.conf settings from FILE (repeatable)."),
     ] = None,
     status_interval: Annotated[
         str | None,
@@ -183,7 +224,7 @@ def argus(
             "-M",
             "--mar-interval",
             metavar="SECS",
-            help="Management (MAR) record interval in seconds (ARGUS_MAR_STATUS_INTERVAL; default 60).",
+            help="Management (MAR) record interval in seconds of wall-clock time (ARGUS_MAR_STATUS_INTERVAL; 60).",
         ),
     ] = None,
     appbytes: Annotated[
@@ -220,22 +261,31 @@ def argus(
             help='Monitor (source) id: a decimal integer, an IPv4 address, or "abcd" (up to 4 characters).',
         ),
     ] = None,
+    no_optimize: Annotated[
+        bool,
+        typer.Option("-O", "--no-optimize", help="Turn off the BPF optimizer (ARGUS_FILTER_OPTIMIZER=no)."),
+    ] = False,
     reset: Annotated[
         bool,
-        typer.Option(
-            "-X",
-            "--reset",
-            help="Start from the built-in defaults (accepted; configuration files are not read yet anyway).",
-        ),
+        typer.Option("-X", "--reset", help="Start from the built-in defaults: do not read /etc/argus.conf."),
     ] = False,
     flows: Annotated[
         int | None,
-        typer.Option("--flows", metavar="N", min=0, help="Also print the first N flow records."),
+        typer.Option("--flows", metavar="N", min=0, help="Without -w: also print the first N flow records."),
+    ] = None,
+    expression: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[- BPF FILTER]", help="Packet filter (tcpdump syntax), after a lone -.", show_default=False),
     ] = None,
 ) -> None:
-    del reset  # no configuration file is read yet, so -X has nothing to reset
-    core_options = _core_options(
-        [
+    targets = list(write or [])
+    filters = list(output_filters or [])
+    if len(filters) != len(targets):  # only when --output-filter is given by hand
+        raise CliError(f"{OUTPUT_FILTER_OPTION} must follow each -w once")
+    settings = resolve(
+        conf_files=list(config or []),
+        reset=reset,
+        cli_options=[
             ("-S", "flow_status_interval", status_interval),
             ("-M", "mar_status_interval", mar_interval),
             ("-A", "generate_appbyte_metric", True if appbytes else None),
@@ -244,23 +294,18 @@ def argus(
             ("-Z", "generate_packet_size", True if packet_size else None),
             ("-U", "capture_data_len", user_data),
             ("-e", "monitor_id", monitor_id),
-        ]
+        ],
+        cli_outputs=[(t, f or None) for t, f in zip(targets, filters, strict=True)],
+        expression=list(expression or []),
+        no_optimize=no_optimize,
     )
     if not read:
         raise CliError("no input: give one or more -r FILE (live capture is not supported)")
+    if settings.outputs:
+        from argus_rs.cli.sensor_output import write_outputs
 
-    results: list[tuple[str, ScanResult]] = []
-    failed = False
-    for path in read:
-        result = scan_core([path], core_options)
-        for error in result.errors:
-            shown = _display_name(path)
-            report(COMMAND, error if shown in error or path in error else f"{shown}: {error}")
-        failed = failed or bool(result.errors)
-        results.append((path, result))
-
-    if flows is not None:
-        _print_flows(results, flows)
-    print("\n".join(summary_lines(results)), flush=True)
-    if failed:
-        raise typer.Exit(EXIT_READ_ERROR)
+        write_outputs(COMMAND, read, settings, output_format)
+        return
+    if output_format is not None:
+        raise CliError("--format: needs an output (-w OUT)")
+    _summary(read, settings, flows)

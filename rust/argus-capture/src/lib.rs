@@ -14,6 +14,7 @@
 //! (`LinkType::is_supported`).
 
 mod bpf;
+pub mod argus_file;
 mod error;
 mod gzip;
 mod legacy;
@@ -21,6 +22,7 @@ mod limits;
 mod pcapng;
 mod pipeline;
 mod reader;
+pub mod sensor;
 mod source;
 
 pub use bpf::PacketFilter;

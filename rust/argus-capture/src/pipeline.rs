@@ -139,6 +139,17 @@ impl Pipeline {
         self.engine.take_records(into, max);
     }
 
+    /// Stop reading (a signal): every flow is reported with cause SHUTDOWN,
+    /// as argus does on SIGINT/SIGTERM; the records can then be taken.
+    pub fn shutdown(&mut self) {
+        if !self.finished {
+            self.reader = None;
+            self.next_file = self.paths.len();
+            self.engine.shutdown();
+            self.finished = true;
+        }
+    }
+
     fn open_next(&mut self) -> bool {
         while self.next_file < self.paths.len() {
             let path = self.paths[self.next_file].clone();

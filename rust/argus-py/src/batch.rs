@@ -2,6 +2,9 @@
 
 use argus_core::record::{DirMetrics, FlowRecord};
 use argus_core::render;
+use argus_format::Far;
+use argus_format::dsr::Dsr;
+use argus_format::dsr::metric::PKTS_BYTES_APP;
 use arrow_array::builder::{
     BinaryBuilder, Float64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt8Builder,
     UInt16Builder, UInt32Builder, UInt64Builder,
@@ -76,6 +79,9 @@ fn fields() -> Vec<Field> {
             f(&format!("{side}user"), Binary, true),
         ]);
     }
+    // The flow as an Argus 3 record (the FAR bytes): what `write_argus`
+    // writes and what record filters read; the other columns are views of it.
+    v.push(f("record", Binary, false));
     v
 }
 
@@ -160,6 +166,7 @@ impl Side {
             sizes,
             jitter,
             user,
+            ..
         } = shown;
         let ip = d.has_ip;
         self.ttl.append_option(ip.then_some(d.ttl));
@@ -214,18 +221,47 @@ impl Side {
     }
 }
 
-/// Build one batch; the records are shown as ra shows them (with its
-/// direction correction applied).
 /// Which optional metrics the sensor was asked for (`-Z`, `-J`, `-U`): the
 /// others are null rather than zero.
 #[derive(Clone, Copy, Debug)]
 pub struct Shown {
+    /// -A: application byte counts (else 0, as ra prints them).
+    pub appbytes: bool,
     pub sizes: bool,
     pub jitter: bool,
     pub user: bool,
 }
 
-pub fn records_to_batch(records: &[FlowRecord], shown: Shown) -> RecordBatch {
+/// Build one batch from records, their Argus bytes (`far[i]` is record
+/// `i` as a FAR) and what each record was measured with.
+/// Records are shown as ra shows them (its direction correction applied).
+/// Which optional metrics a record carries (the sensor's -A, -Z, -J, -U):
+/// decided from its DSRs, for records read and made alike, so that a row
+/// shows the same whether it came from a capture or from its record.
+pub fn shown_of(f: &Far) -> Shown {
+    let mut s = Shown {
+        appbytes: false,
+        sizes: false,
+        jitter: false,
+        user: false,
+    };
+    for d in &f.dsrs {
+        match d.meaning().as_ref() {
+            Dsr::Metric(m) => s.appbytes = m.subtype & PKTS_BYTES_APP != 0,
+            Dsr::Psize(_) => s.sizes = true,
+            Dsr::Jitter(_) => s.jitter = true,
+            Dsr::UserData(_) => s.user = true,
+            _ => {}
+        }
+    }
+    s
+}
+
+pub fn records_to_batch<B: AsRef<[u8]>>(
+    records: &[FlowRecord],
+    far: &[B],
+    shown: impl Fn(usize) -> Shown,
+) -> RecordBatch {
     let n = records.len();
     let mut stime = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
     let mut ltime = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
@@ -241,7 +277,10 @@ pub fn records_to_batch(records: &[FlowRecord], shown: Shown) -> RecordBatch {
     let mut tcpopt = StringBuilder::new();
     let mut s_side = Side::new(n);
     let mut d_side = Side::new(n);
-    for raw in records {
+    let mut record = BinaryBuilder::with_capacity(n, far.iter().map(|b| b.as_ref().len()).sum());
+    for (i, raw) in records.iter().enumerate() {
+        let shown = shown(i);
+        record.append_value(far[i].as_ref());
         let r = render::corrected(raw);
         let r = r.as_ref();
         let (st, lt) = (r.stime, r.ltime);
@@ -263,8 +302,8 @@ pub fn records_to_batch(records: &[FlowRecord], shown: Shown) -> RecordBatch {
             r.bytes(),
             r.src.bytes,
             r.dst.bytes,
-            r.src.appbytes,
-            r.dst.appbytes,
+            if shown.appbytes { r.src.appbytes } else { 0 },
+            if shown.appbytes { r.dst.appbytes } else { 0 },
         ]
         .into_iter()
         .enumerate()
@@ -317,6 +356,7 @@ pub fn records_to_batch(records: &[FlowRecord], shown: Shown) -> RecordBatch {
     cols.push(Arc::new(tcpopt.finish()));
     s_side.finish(&mut cols);
     d_side.finish(&mut cols);
+    cols.push(Arc::new(record.finish()));
     // Columns are built in schema order above; a mismatch is a bug caught by tests.
     RecordBatch::try_new(schema(), cols)
         .unwrap_or_else(|e| panic!("record batch does not match its schema: {e}"))

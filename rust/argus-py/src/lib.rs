@@ -1,6 +1,8 @@
 //! The `argus_rs._core` extension: a thin layer that runs the Rust engine
 //! with the GIL released and hands records to Python as Arrow batches.
 
+mod argus_in;
+mod argus_out;
 mod batch;
 mod filter;
 mod options;
@@ -21,6 +23,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ArgusReadError", m.py().get_type::<ArgusReadError>())?;
     m.add_class::<scan::FlowBatches>()?;
     m.add_function(wrap_pyfunction!(scan::scan_pcap, m)?)?;
+    m.add_class::<argus_in::ArgusBatches>()?;
+    m.add_function(wrap_pyfunction!(argus_in::scan_argus, m)?)?;
+    m.add_class::<argus_out::ArgusWriter>()?;
+    m.add_class::<argus_out::SensorRun>()?;
+    m.add_function(wrap_pyfunction!(argus_out::run_sensor, m)?)?;
     m.add_function(wrap_pyfunction!(batch::record_schema, m)?)?;
     m.add_class::<filter::RecordFilter>()?;
     m.add_function(wrap_pyfunction!(filter::compile_filter, m)?)?;

@@ -2,6 +2,7 @@
 //! `argus_rs.options`); a wrong key or type is a ValueError, never a panic.
 
 use argus_core::options::{EngineOptions, FlowKeyBits, USEC};
+use argus_format::SrcIdKind;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -70,8 +71,33 @@ pub fn engine_options(d: Option<&Bound<'_, PyDict>>) -> PyResult<EngineOptions> 
                 }
                 o.flow_key = FlowKeyBits(bits);
             }
+            // read by srcid_kind(): not an engine setting
+            "monitor_id_kind" => {}
             _ => return Err(PyValueError::new_err(format!("unknown option {name:?}"))),
         }
     }
     Ok(o)
+}
+
+/// How the monitor id was given (`monitor_id_kind`: int, ipv4, string), as
+/// records and MARs label it; no id at all is "none".
+pub fn srcid_kind(d: Option<&Bound<'_, PyDict>>) -> PyResult<SrcIdKind> {
+    let Some(v) = d
+        .map(|d| d.get_item("monitor_id_kind"))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(SrcIdKind::None);
+    };
+    let name: String = v.extract()?;
+    Ok(match name.as_str() {
+        "int" => SrcIdKind::Int,
+        "ipv4" => SrcIdKind::Ipv4,
+        "string" => SrcIdKind::Str,
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "option monitor_id_kind: unknown kind {name:?} (int, ipv4, string)"
+            )));
+        }
+    })
 }

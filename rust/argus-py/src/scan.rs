@@ -1,9 +1,11 @@
 //! `scan_pcap`: an iterator of Arrow record batches over capture files.
 
-use crate::batch::{Shown, records_to_batch};
+use crate::batch::{records_to_batch, shown_of};
 use crate::options::engine_options;
 use argus_capture::{Fill, Pipeline};
 use argus_core::record::FlowRecord;
+use argus_format::WriteOptions;
+use argus_format::map::far_from_flow;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::PyRecordBatch;
@@ -16,27 +18,30 @@ const SIGNAL_CHECK_PACKETS: usize = 1 << 16;
 pub struct FlowBatches {
     pipeline: Mutex<Pipeline>,
     batch_rows: usize,
-    shown: Shown,
+    /// How the `record` column is encoded: as the sensor writes records,
+    /// but with the TCP_INIT window argus leaves stale (the columns and the
+    /// record must say the same).
+    write: WriteOptions,
     done: Mutex<bool>,
 }
 
 #[pyfunction]
-#[pyo3(signature = (paths, options=None, batch_rows=65536))]
+#[pyo3(signature = (paths, options=None, batch_rows=65536, bpf=None, bpf_optimize=true))]
 pub fn scan_pcap(
     paths: Vec<String>,
     options: Option<&Bound<'_, PyDict>>,
     batch_rows: usize,
+    bpf: Option<String>,
+    bpf_optimize: bool,
 ) -> PyResult<FlowBatches> {
     let opts = engine_options(options)?;
-    let shown = Shown {
-        sizes: opts.packet_size,
-        jitter: opts.jitter,
-        user: opts.user_data_len > 0,
-    };
+    let mut write = WriteOptions::from_engine(&opts);
+    write.srcid_kind = crate::options::srcid_kind(options)?;
+    write.init_window = true;
     Ok(FlowBatches {
-        pipeline: Mutex::new(Pipeline::new(paths, opts)),
+        write,
+        pipeline: Mutex::new(crate::argus_out::pipeline(paths, opts, bpf, bpf_optimize)?),
         batch_rows: batch_rows.max(1),
-        shown,
         done: Mutex::new(false),
     })
 }
@@ -78,7 +83,22 @@ impl FlowBatches {
                 }
             }
         }
-        let batch = py.detach(|| records_to_batch(&records, self.shown));
+        let batch = py.detach(|| {
+            // Columns come from the engine's records (the record's DSRs
+            // store some values at lower precision, e.g. jitter as f32).
+            let mut shown = Vec::with_capacity(records.len());
+            let far: Vec<Vec<u8>> = records
+                .iter()
+                .map(|r| {
+                    let f = far_from_flow(r, &self.write);
+                    shown.push(shown_of(&f));
+                    let mut b = Vec::new();
+                    f.encode(&mut b);
+                    b
+                })
+                .collect();
+            records_to_batch(&records, &far, |i| shown[i])
+        });
         Ok(Some(PyRecordBatch::new(batch)))
     }
 
@@ -112,6 +132,6 @@ impl FlowBatches {
     }
 }
 
-fn poisoned() -> PyErr {
+pub(crate) fn poisoned() -> PyErr {
     pyo3::exceptions::PyRuntimeError::new_err("flow reader state was poisoned by an earlier panic")
 }

@@ -137,6 +137,29 @@ impl Dsr {
 
     /// Type a DSR's bytes (`b` = the whole DSR, header included).
     pub fn decode(b: &[u8]) -> Dsr {
+        match Dsr::decode_typed(b) {
+            Some(d) if d.to_bytes() == b => d,
+            _ => Dsr::Raw(b.to_vec()),
+        }
+    }
+
+    /// What a DSR says, also when its bytes are kept raw because the typed
+    /// form would not write them back identically (e.g. non-zero padding
+    /// left by the writer): the values are the same either way.
+    pub fn meaning(&self) -> std::borrow::Cow<'_, Dsr> {
+        match self {
+            Dsr::Raw(b) => match Dsr::decode_typed(b) {
+                Some(d) => std::borrow::Cow::Owned(d),
+                None => std::borrow::Cow::Borrowed(self),
+            },
+            d => std::borrow::Cow::Borrowed(d),
+        }
+    }
+
+    fn decode_typed(b: &[u8]) -> Option<Dsr> {
+        if b.len() < 4 {
+            return None;
+        }
         let h = DsrHeader::decode(b);
         let body = &b[4.min(b.len())..];
         let typed = if h.dtype & dtype::IMMEDIATE != 0 {
@@ -160,10 +183,7 @@ impl Dsr {
                 _ => None,
             }
         };
-        match typed {
-            Some(d) if d.to_bytes() == b => d,
-            _ => Dsr::Raw(b.to_vec()),
-        }
+        typed
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -45,6 +45,10 @@ pub struct WriteOptions {
     pub bidirectional_timestamps: bool,
     /// How the record's `srcid` is to be read (-e).
     pub srcid_kind: SrcIdKind,
+    /// Write the window of a TCP_INIT object. argus 3.0.8.2 never sets it
+    /// (the field keeps a stale value, which [`crate::SensorWriter`]
+    /// reproduces); records meant to say what the flow did set this.
+    pub init_window: bool,
 }
 
 impl Default for WriteOptions {
@@ -70,6 +74,7 @@ impl WriteOptions {
             } else {
                 SrcIdKind::Ipv4
             },
+            init_window: false,
         }
     }
 }
@@ -206,7 +211,7 @@ fn network(r: &FlowRecord, o: &WriteOptions) -> Option<Network> {
     };
     match k.kind {
         KeyKind::Ipv4 | KeyKind::Ipv6 => match k.proto {
-            6 => Some(tcp::tcp_network(r, o.tcp_perf).unwrap_or_else(empty)),
+            6 => Some(tcp::tcp_network(r, o.tcp_perf, o.init_window).unwrap_or_else(empty)),
             1 | 58 => {
                 let (a, b) = (&k.a, &k.b);
                 let v4 = |x: &[u8; 16]| {

@@ -51,7 +51,8 @@ pub fn flow_from_far(f: &Far) -> FlowRecord {
     let mut times = None;
     let mut respaddr = None;
     for d in &f.dsrs {
-        match d {
+        let d = d.meaning();
+        match d.as_ref() {
             Dsr::Transport(t) => {
                 r.srcid = t.srcid_u32();
                 r.seq = t.seq.unwrap_or(0);

@@ -39,7 +39,9 @@ fn dir(m: &DirMetrics) -> TcpDir {
 }
 
 /// `None` when the record has no TCP state (no TCP header was seen).
-pub(crate) fn tcp_network(r: &FlowRecord, perf: bool) -> Option<Network> {
+/// `init_window`: write the window into a TCP_INIT object (argus leaves
+/// the field unset, see [`crate::SensorWriter`]).
+pub(crate) fn tcp_network(r: &FlowRecord, perf: bool, init_window: bool) -> Option<Network> {
     let status = r.tcp_status?;
     let (subtype, body) = if r.tcp_init {
         let s = dir(&r.src);
@@ -50,7 +52,7 @@ pub(crate) fn tcp_network(r: &FlowRecord, perf: bool) -> Option<Network> {
                 seqbase: s.seqbase,
                 options: r.tcp_options,
                 // ArgusGenerateRecord copies every TCP_INIT member but the window.
-                win: 0,
+                win: if init_window { s.win } else { 0 },
                 flags: s.flags,
                 winshift: s.winshift,
             }),

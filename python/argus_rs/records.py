@@ -1,0 +1,140 @@
+"""Argus 3 record files: reading them into polars, writing DataFrames as records.
+
+:func:`read_argus` reads what real ``argus``/``ra -w``/``racluster -w`` wrote
+(plain, ``.gz``, ``.bz2``, ``.xz``, ``.zst`` or standard input) into the same
+columns :func:`argus_rs.read_pcap` gives; :func:`scan_argus` is its lazy,
+streaming form; :func:`write_argus` writes the rows of a DataFrame as an
+Argus 3 stream that real ``ra`` reads.
+
+Every row carries its record in the ``record`` column (the Argus bytes of the
+flow); the other columns are read from it.  Writing writes that column, as
+``ra -w`` writes the records it read: filter, sort and slice the frame freely,
+but edits to the other columns are not written back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from argus_rs import _core
+from argus_rs.io import DEFAULT_BATCH_ROWS, PathArg, ScanResult, _batch_rows, _frame, _paths, _read_error, empty_frame
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from argus_rs._core import ArgusBatches, ArrowArrayExportable
+
+__all__ = ["iter_argus", "read_argus", "scan_argus", "scan_argus_result", "write_argus"]
+
+#: the column that holds each flow's Argus record bytes
+RECORD_COLUMN = "record"
+
+
+def scan_argus_result(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> ScanResult:
+    """Read record files to the end: the records, the counters and the one-line errors (not raised)."""
+    batches: ArgusBatches = _core.scan_argus(_paths(path), _batch_rows(batch_rows))
+    collected: list[ArrowArrayExportable] = list(batches)
+    return ScanResult(frame=_frame(collected), stats=dict(batches.stats), errors=list(batches.errors))
+
+
+def read_argus(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> pl.DataFrame:
+    """Read one Argus 3 record file or several (``"-"`` = standard input) into a DataFrame.
+
+    Management records (MARs) are skipped; flow records become rows with the
+    columns of :func:`argus_rs.read_pcap`.  Raises :class:`argus_rs.ArgusReadError`
+    if a file could not be read completely (missing, not Argus data, truncated,
+    corrupt): its message names the file and the byte offset, and its
+    ``partial`` attribute holds the records read before the damage.
+    """
+    result = scan_argus_result(path, batch_rows=batch_rows)
+    if result.errors:
+        raise _read_error(result.errors, result.frame)
+    return result.frame
+
+
+def iter_argus(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[ArrowArrayExportable]:
+    """Yield the flow records of record files as Arrow record batches; raise ArgusReadError at the end on errors."""
+    batches: ArgusBatches = _core.scan_argus(_paths(path), _batch_rows(batch_rows))
+    yield from batches
+    if batches.errors:
+        raise _read_error(list(batches.errors), None)
+
+
+def scan_argus(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> pl.LazyFrame:
+    """A LazyFrame over record files that streams them batch by batch (for inputs larger than memory).
+
+    Files are read when the frame is collected (or sunk); projections and
+    filters are applied batch by batch.  A read error raises ArgusReadError
+    from ``collect``.
+    """
+    import polars as pl
+    from polars.io.plugins import register_io_source
+
+    paths = _paths(path)
+    rows = _batch_rows(batch_rows)
+    schema = empty_frame().schema
+
+    def source(
+        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, batch_size: int | None
+    ) -> Iterator[pl.DataFrame]:
+        left = n_rows
+        for batch in iter_argus(paths, batch_rows=batch_size or rows):
+            frame = pl.DataFrame(batch)
+            if predicate is not None:
+                frame = frame.filter(predicate)
+            if with_columns is not None:
+                frame = frame.select(with_columns)
+            if left is not None:
+                frame = frame.head(left)
+                left -= frame.height
+            yield frame
+            if left is not None and left <= 0:
+                return
+
+    return register_io_source(source, schema=schema, explain_name="argus records")
+
+
+def _time_bounds(frame: pl.DataFrame | pl.LazyFrame) -> tuple[int, int]:
+    """The records' first start and last end time, µs since the epoch (0, 0 for none)."""
+    import polars as pl
+
+    bounds = frame.select(
+        pl.col("stime").min().dt.epoch("us").alias("first"), pl.col("ltime").max().dt.epoch("us").alias("last")
+    )
+    row = (bounds.collect() if isinstance(bounds, pl.LazyFrame) else bounds).row(0)
+    return (int(row[0]) if row[0] is not None else 0, int(row[1]) if row[1] is not None else 0)
+
+
+def write_argus(frame: pl.DataFrame | pl.LazyFrame, path: str | os.PathLike[str], *, append: bool = False) -> int:
+    """Write the rows of ``frame`` to ``path`` as an Argus 3 record stream; returns the records written.
+
+    ``frame`` must have the ``record`` column of :func:`read_pcap` /
+    :func:`read_argus` (stime/ltime, when present, set the times of the
+    stream's opening management record, so that the same rows always give
+    the same file).  The file is replaced unless ``append`` (then a new stream
+    is added after the existing one, as ``argus -w`` and ``ra -w`` append).
+    A LazyFrame is written batch by batch.
+    """
+    import polars as pl
+
+    target = os.fspath(path)
+    columns = frame.collect_schema().names()
+    if RECORD_COLUMN not in columns:
+        raise ValueError(
+            f"{target}: the frame has no {RECORD_COLUMN!r} column (the Argus bytes of each flow); "
+            "write frames that come from read_pcap, read_argus or scan_argus"
+        )
+    first, last = _time_bounds(frame) if {"stime", "ltime"} <= set(columns) else (0, 0)
+    writer = _core.ArgusWriter(target, first, last, append)
+    written = 0
+    try:
+        if isinstance(frame, pl.LazyFrame):
+            for chunk in frame.select(RECORD_COLUMN).collect_batches():
+                written += writer.write(chunk.get_column(RECORD_COLUMN))
+        else:
+            written += writer.write(frame.get_column(RECORD_COLUMN))
+    finally:
+        writer.close()
+    return written

@@ -1,0 +1,275 @@
+//! Writing Argus 3 record streams: the offline sensor (`argus -r ... -w`)
+//! and `write_argus` (records of a DataFrame, as `ra -w` writes them).
+
+use crate::options::engine_options;
+use crate::scan::poisoned;
+use argus_capture::sensor::{Output, RecordPredicate, Sensor, SensorConfig};
+use argus_capture::{PacketFilter, Pipeline};
+use argus_format::map::WriteOptions;
+use argus_format::{MarCounters, write_mar_start};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, BinaryArray, LargeBinaryArray};
+use arrow_schema::DataType;
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3_arrow::PyChunkedArray;
+use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Write};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Packets processed between checks for Ctrl-C.
+const SIGNAL_CHECK_PACKETS: usize = 1 << 16;
+
+/// Capture files into the engine, through the BPF input filter if one is given.
+pub fn pipeline(
+    paths: Vec<String>,
+    opts: argus_core::options::EngineOptions,
+    bpf: Option<String>,
+    optimize: bool,
+) -> PyResult<Pipeline> {
+    let p = Pipeline::new(paths, opts);
+    Ok(match bpf {
+        None => p,
+        Some(expr) => p.with_filter(
+            PacketFilter::with_optimizer(&expr, optimize).map_err(PyValueError::new_err)?,
+        ),
+    })
+}
+
+/// What `run_sensor` did, for the CLI's report.
+#[pyclass(module = "argus_rs._core", get_all)]
+pub struct SensorRun {
+    /// One-line errors (inputs that could not be read, write failures).
+    pub errors: Vec<String>,
+    /// Records written, per output, in the order given.
+    pub records_written: Vec<u64>,
+    pub stats: HashMap<&'static str, u64>,
+    /// True when Ctrl-C ended the run (flows were flushed as SHUTDOWN).
+    pub interrupted: bool,
+}
+
+/// Run the offline sensor: capture files -> Argus 3 streams.
+///
+/// `outputs` are `(target, filter)` pairs: a file (appended to) or `-`;
+/// `filter` an optional record predicate object with a `matches_record`
+/// capability (a compiled ra filter).
+#[pyfunction]
+#[pyo3(signature = (paths, outputs, options=None, bpf=None, bpf_optimize=true))]
+#[allow(clippy::too_many_arguments)]
+pub fn run_sensor(
+    py: Python<'_>,
+    paths: Vec<String>,
+    outputs: Vec<(String, Option<Bound<'_, PyAny>>)>,
+    options: Option<&Bound<'_, PyDict>>,
+    bpf: Option<String>,
+    bpf_optimize: bool,
+) -> PyResult<SensorRun> {
+    let opts = engine_options(options)?;
+    let srcid_kind = crate::options::srcid_kind(options)?;
+    let pipeline = pipeline(paths, opts.clone(), bpf, bpf_optimize)?;
+    let mut outs = Vec::with_capacity(outputs.len());
+    for (target, filter) in outputs {
+        let pred: Option<RecordPredicate> = match filter {
+            None => None,
+            Some(f) => Some(output_filter(&f)?),
+        };
+        outs.push(Output::open(&target, pred).map_err(PyOSError::new_err)?);
+    }
+    let cfg = SensorConfig {
+        write: WriteOptions::from_engine(&opts),
+        srcid: opts.monitor_id,
+        srcid_kind,
+        mar_interval: Duration::from_micros(opts.mar_interval_usec.max(0) as u64),
+        status_interval_sec: (opts.status_interval_usec / 1_000_000).clamp(0, 0xffff) as u16,
+    };
+    let sensor = Sensor::start(pipeline, outs, cfg).map_err(PyOSError::new_err)?;
+    let sensor = Mutex::new(Some(sensor));
+    let mut interrupted = false;
+    let mut write_error: Option<String> = None;
+    loop {
+        let step = py.detach(|| -> Result<bool, String> {
+            let mut g = sensor
+                .lock()
+                .map_err(|_| "sensor state poisoned".to_string())?;
+            match g.as_mut() {
+                Some(s) => s.step(SIGNAL_CHECK_PACKETS),
+                None => Ok(true),
+            }
+        });
+        match step {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => {
+                write_error = Some(e);
+                break;
+            }
+        }
+        if py.check_signals().is_err() {
+            interrupted = true;
+            break;
+        }
+    }
+    let s = sensor
+        .lock()
+        .map_err(|_| poisoned())?
+        .take()
+        .ok_or_else(poisoned)?;
+    let end = py.detach(|| {
+        if interrupted {
+            s.interrupt()
+        } else {
+            s.finish()
+        }
+    });
+    let (report, pipeline) = match (end, write_error) {
+        (Ok(v), None) => v,
+        (Ok(_), Some(e)) | (Err(e), _) => return Err(PyOSError::new_err(e)),
+    };
+    let st = pipeline.engine().stats();
+    Ok(SensorRun {
+        errors: pipeline.errors().to_vec(),
+        records_written: report.records_written,
+        stats: [
+            ("files", pipeline.files_read() as u64),
+            ("packets", st.packets),
+            ("bytes", st.bytes),
+            ("packets_decoded", st.packets_flowed),
+            ("bytes_decoded", st.bytes_flowed),
+            ("packets_skipped", st.packets_skipped),
+            ("records", st.records),
+            ("flows", st.flows),
+        ]
+        .into_iter()
+        .collect(),
+        interrupted,
+    })
+}
+
+/// Writes records (FAR bytes) to one Argus 3 stream, batch by batch.
+#[pyclass(module = "argus_rs._core")]
+pub struct ArgusWriter {
+    out: Mutex<Option<BufWriter<std::fs::File>>>,
+    path: String,
+}
+
+#[pymethods]
+impl ArgusWriter {
+    /// Open `path` (truncated, or appended to with `append`) and write the
+    /// START MAR. Its times are given (the records' first and last times,
+    /// not the clock), so that the same records always make the same file.
+    #[new]
+    #[pyo3(signature = (path, start_usec, end_usec, append=false))]
+    fn new(path: String, start_usec: i64, end_usec: i64, append: bool) -> PyResult<Self> {
+        let f = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(&path)
+            .map_err(|e| PyOSError::new_err(format!("{path}: cannot open for writing: {e}")))?;
+        let mut out = BufWriter::with_capacity(1 << 16, f);
+        let mut mar = Vec::new();
+        write_mar_start(
+            &MarCounters {
+                start_usec,
+                now_usec: end_usec,
+                ..MarCounters::default()
+            },
+            &mut mar,
+        );
+        out.write_all(&mar)
+            .map_err(|e| PyOSError::new_err(format!("{path}: write failed: {e}")))?;
+        Ok(ArgusWriter {
+            out: Mutex::new(Some(out)),
+            path,
+        })
+    }
+
+    /// Append the records of a Binary array of FAR bytes (a `record` column).
+    fn write(&self, py: Python<'_>, records: PyChunkedArray) -> PyResult<u64> {
+        let (chunks, _field) = records.into_inner();
+        let path = &self.path;
+        py.detach(|| -> PyResult<u64> {
+            let mut g = self.out.lock().map_err(|_| poisoned())?;
+            let out = g
+                .as_mut()
+                .ok_or_else(|| PyValueError::new_err(format!("{path}: writer is closed")))?;
+            let mut put = |b: &[u8]| -> PyResult<()> {
+                check_record(b).map_err(|e| PyValueError::new_err(format!("{path}: {e}")))?;
+                out.write_all(b)
+                    .map_err(|e| PyOSError::new_err(format!("{path}: write failed: {e}")))
+            };
+            let mut n = 0;
+            for array in &chunks {
+                n += array.len() - array.null_count();
+                match array.data_type() {
+                    DataType::Binary => {
+                        let a: &BinaryArray = array.as_binary();
+                        for b in a.iter().flatten() {
+                            put(b)?;
+                        }
+                    }
+                    DataType::LargeBinary => {
+                        let a: &LargeBinaryArray = array.as_binary();
+                        for b in a.iter().flatten() {
+                            put(b)?;
+                        }
+                    }
+                    DataType::BinaryView => {
+                        for b in array.as_binary_view().iter().flatten() {
+                            put(b)?;
+                        }
+                    }
+                    t => {
+                        return Err(PyValueError::new_err(format!(
+                            "{path}: the record column must be binary, not {t}"
+                        )));
+                    }
+                }
+            }
+            Ok(n as u64)
+        })
+    }
+
+    fn close(&self) -> PyResult<()> {
+        let mut g = self.out.lock().map_err(|_| poisoned())?;
+        if let Some(mut out) = g.take() {
+            out.flush()
+                .map_err(|e| PyOSError::new_err(format!("{}: write failed: {e}", self.path)))?;
+        }
+        Ok(())
+    }
+}
+
+/// A value of the record column must be one whole Argus 3 flow record.
+fn check_record(b: &[u8]) -> Result<(), String> {
+    use argus_format::header::{HEADER_LEN, RecordHeader, VERSION, rtype};
+    if b.len() < HEADER_LEN {
+        return Err(format!(
+            "record of {} bytes is not an Argus record",
+            b.len()
+        ));
+    }
+    let h = RecordHeader::decode(b);
+    let flow = matches!(h.rtype(), rtype::FAR | rtype::NETFLOW | rtype::EVENT);
+    if h.version() != VERSION || !flow || h.len_bytes() != b.len() {
+        return Err(format!(
+            "value is not an Argus 3 flow record (type 0x{:02x}, {} bytes, header says {})",
+            b[0],
+            b.len(),
+            h.len_bytes()
+        ));
+    }
+    Ok(())
+}
+
+/// The record predicate of a compiled ra filter.
+fn output_filter(f: &Bound<'_, PyAny>) -> PyResult<RecordPredicate> {
+    Err(PyValueError::new_err(format!(
+        "output filters are not supported yet: {}",
+        f.repr()?
+    )))
+}
