@@ -21,7 +21,13 @@ from argus_rs import ArgusReadError, read_argus, read_pcap, scan_argus, write_ar
 from conftest import SHARED_PCAPS
 
 #: captures whose flows equal real argus's on the wide field list (see test_sensor_records.py)
-SAME_AS_ARGUS = ["basic/DnsPackets.pcap", "apps/teamviewer.pcap", "basic/methods.pcap", "long/dnp3.pcap", "encap/Teredo.pcap"]
+SAME_AS_ARGUS = [
+    "basic/DnsPackets.pcap",
+    "apps/teamviewer.pcap",
+    "basic/methods.pcap",
+    "long/dnp3.pcap",
+    "encap/Teredo.pcap",
+]
 
 
 def _existing(names: list[str]) -> list[Path]:
@@ -108,9 +114,7 @@ def test_scan_argus_is_lazy_and_streams(demo_pcap: Path, tmp_path: Path) -> None
     assert again.read_bytes() == out.read_bytes()
 
 
-@pytest.mark.parametrize(
-    ("tool", "suffix"), [("gzip", ".gz"), ("bzip2", ".bz2"), ("xz", ".xz"), ("zstd", ".zst")]
-)
+@pytest.mark.parametrize(("tool", "suffix"), [("gzip", ".gz"), ("bzip2", ".bz2"), ("xz", ".xz"), ("zstd", ".zst")])
 def test_compressed_files_read_like_plain(tool: str, suffix: str, demo_pcap: Path, tmp_path: Path) -> None:
     if shutil.which(tool) is None:
         pytest.skip(f"{tool} is not installed")
@@ -132,10 +136,13 @@ def test_truncated_file_keeps_records_before_damage(demo_pcap: Path, tmp_path: P
     with pytest.raises(ArgusReadError) as info:
         read_argus(cut)
     message = str(info.value)
-    assert str(cut) in message and "byte offset" in message and "truncated" in message
+    assert str(cut) in message
+    assert "byte offset" in message
+    assert "truncated" in message
     assert "\n" not in message
     partial = info.value.partial
-    assert partial is not None and partial.equals(frame.head(frame.height - 1))
+    assert partial is not None
+    assert partial.equals(frame.head(frame.height - 1))
 
 
 def test_not_argus_data(demo_pcap: Path) -> None:
@@ -149,4 +156,5 @@ def test_missing_file_then_good_file(demo_pcap: Path, tmp_path: Path) -> None:
     with pytest.raises(ArgusReadError) as info:
         read_argus([tmp_path / "missing.argus", good])
     assert "missing.argus" in str(info.value)
-    assert info.value.partial is not None and info.value.partial.height == read_pcap(demo_pcap).height
+    assert info.value.partial is not None
+    assert info.value.partial.height == read_pcap(demo_pcap).height

@@ -137,7 +137,7 @@ class RecordFilter:
     Build it with :func:`argus_rs.filter.compile` (or :func:`compile_filter` from a tree).
     """
 
-    def mask(self, records: ArrowArrayExportable) -> ArrowArrayExportable:
+    def mask(self, records: ArrowArrayExportable | ArrowStreamExportable) -> ArrowArrayExportable:
         """One boolean per record of `records`, an Arrow binary array of Argus flow records
         (FAR bytes, one record each): does it pass? Null for a null value or bytes that are
         not a flow record. The result is an Arrow boolean array:

@@ -18,7 +18,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 
-__all__ = ["CONF_VARIABLES", "ConfError", "ConfSetting", "read_conf", "parse_conf"]
+__all__ = ["CONF_VARIABLES", "ConfError", "ConfSetting", "parse_conf", "read_conf"]
 
 #: Every variable argus 3.0.8.2 recognises.
 CONF_VARIABLES: frozenset[str] = frozenset(

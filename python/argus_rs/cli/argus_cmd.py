@@ -25,7 +25,7 @@ COMMAND = "argus"
 
 HELP = (
     "Read packet captures (pcap, pcapng) and build Argus flow records, as argus -r does.\n\n"
-    "argus-rs argus -r CAPTURE [CAPTURE ...] -w OUT [\"RA FILTER\"] [-w OUT2 ...] [- BPF FILTER]\n\n"
+    'argus-rs argus -r CAPTURE [CAPTURE ...] -w OUT ["RA FILTER"] [-w OUT2 ...] [- BPF FILTER]\n\n'
     "-w OUT writes an Argus 3 record stream that ra and the other Argus clients read "
     "(- = standard output; an existing file is appended to, as argus does); the word after OUT, "
     "unless it starts with -, is an ra filter for that output. --format parquet|ipc|csv|ndjson "
@@ -155,7 +155,6 @@ def _print_flows(results: Sequence[tuple[str, ScanResult]], count: int) -> None:
     print()
 
 
-
 def _summary(read: Sequence[str], settings: SensorSettings, flows: int | None) -> None:
     results: list[tuple[str, ScanResult]] = []
     failed = False
@@ -275,7 +274,9 @@ def argus(
     ] = None,
     expression: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[- BPF FILTER]", help="Packet filter (tcpdump syntax), after a lone -.", show_default=False),
+        typer.Argument(
+            metavar="[- BPF FILTER]", help="Packet filter (tcpdump syntax), after a lone -.", show_default=False
+        ),
     ] = None,
 ) -> None:
     targets = list(write or [])

@@ -27,6 +27,7 @@ SYSTEM_CONF = "/etc/argus.conf"
 def _system_conf() -> str:
     return os.environ.get("ARGUS_RS_SYSTEM_CONF", SYSTEM_CONF)
 
+
 #: argus.conf variables of the live sensor: accepted in files, no effect when reading captures
 _LIVE_ONLY = frozenset(
     {

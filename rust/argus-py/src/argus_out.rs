@@ -266,10 +266,11 @@ fn check_record(b: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// The record predicate of a compiled ra filter.
+/// The record predicate of a compiled ra filter (`argus_rs.filter.compile`).
 fn output_filter(f: &Bound<'_, PyAny>) -> PyResult<RecordPredicate> {
-    Err(PyValueError::new_err(format!(
-        "output filters are not supported yet: {}",
-        f.repr()?
-    )))
+    let compiled = f.cast::<crate::filter::RecordFilter>().map_err(|_| {
+        PyValueError::new_err("an output filter must be a RecordFilter (argus_rs.filter.compile)")
+    })?;
+    let node = compiled.get().node.clone();
+    Ok(Box::new(move |r| node.matches(r)))
 }

@@ -23,7 +23,7 @@ const NET_RTCP: u8 = 0x09;
 /// A compiled ra filter expression.
 #[pyclass(module = "argus_rs._core", frozen)]
 pub struct RecordFilter {
-    node: Node,
+    pub(crate) node: Node,
     text: String,
 }
 

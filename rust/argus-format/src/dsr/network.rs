@@ -10,6 +10,8 @@ pub mod subtype {
     pub const TCP_INIT: u8 = 0x03;
     pub const TCP_STATUS: u8 = 0x04;
     pub const TCP_PERF: u8 = 0x05;
+    pub const RTCP: u8 = 0x09;
+    pub const RTP: u8 = 0x0a;
     pub const ARP: u8 = 0x10;
     pub const ICMP: u8 = 0x34;
     pub const ESP: u8 = 0x38;

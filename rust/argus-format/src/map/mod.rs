@@ -24,7 +24,7 @@ use crate::header::{RecordHeader, rtype};
 use crate::mar::SrcIdKind;
 use argus_core::flow::key::KeyKind;
 use argus_core::options::EngineOptions;
-use argus_core::record::{DirMetrics, FlowRecord, Jitter};
+use argus_core::record::{AppClass, DirMetrics, FlowRecord, Jitter};
 
 /// The sensor settings that change what a record holds (argus options).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,6 +236,20 @@ fn network(r: &FlowRecord, o: &WriteOptions) -> Option<Network> {
                         odstaddr: v4(b),
                         ..IcmpObject::default()
                     }),
+                })
+            }
+            // RTP/RTCP flows carry the RTP (36 bytes) or RTCP (20 bytes)
+            // object; ra names the protocol from its subtype. The last
+            // RTP/RTCP headers it holds are not in the FlowRecord: zeros.
+            17 if r.app != AppClass::None => {
+                let (subtype, len) = match r.app {
+                    AppClass::Rtp => (net::RTP, 36),
+                    _ => (net::RTCP, 20),
+                };
+                Some(Network {
+                    subtype,
+                    qual: 0,
+                    body: NetBody::Bytes(vec![0; len]),
                 })
             }
             _ => Some(empty()),

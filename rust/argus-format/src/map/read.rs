@@ -12,7 +12,7 @@ use crate::dsr::network::{NetBody, subtype as net};
 use crate::far::Far;
 use crate::header::cause;
 use argus_core::flow::key::KeyKind;
-use argus_core::record::{Cause, DirMetrics, FlowRecord, Jitter};
+use argus_core::record::{AppClass, Cause, DirMetrics, FlowRecord, Jitter};
 
 fn cause_of(c: u8) -> Cause {
     match c & 0xf0 {
@@ -81,6 +81,11 @@ pub fn flow_from_far(f: &Far) -> FlowRecord {
                 }
             }
             Dsr::Network(n) => {
+                match n.subtype {
+                    net::RTP => r.app = AppClass::Rtp,
+                    net::RTCP => r.app = AppClass::Rtcp,
+                    _ => {}
+                }
                 if !read_tcp(&mut r, n) {
                     match &n.body {
                         NetBody::Icmp(i) => r.icmp_first_type = Some(i.icmp_type),
