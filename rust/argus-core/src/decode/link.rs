@@ -122,10 +122,9 @@ pub(super) fn dispatch_ethertype(
                 return;
             };
             out.encaps |= encaps::VLAN;
-            // Argus keeps the tag nearest the link header (the outer one of a QinQ pair).
-            if out.vlan_tci.is_none() {
-                out.vlan_tci = Some(be16(d, off).unwrap_or(0));
-            }
+            // Argus sets its packet's tag at every 802.1Q header it steps
+            // over, so the innermost tag of a QinQ stack is the one kept.
+            out.vlan_tci = Some(be16(d, off).unwrap_or(0));
             dispatch_ethertype(d, off + 4, tag.ether_type().0, out, depth + 1);
         }
         ETH_MPLS | ETH_MPLS_MCAST => mpls(d, off, out, depth),

@@ -493,12 +493,12 @@ fn vlan_tag_is_recorded_and_opened() {
 }
 
 #[test]
-fn two_8021q_tags_keep_the_outer_one() {
+fn two_8021q_tags_keep_the_inner_one() {
     let inner = tagged(0x0200, 0x0800, &udp_datagram());
     let f = eth(MAC_B, MAC_A, 0x8100, &tagged(0x0100, 0x8100, &inner));
     let d = dec(LinkType::ETHERNET, &f);
     assert_udp_a_to_b(&d);
-    assert_eq!(d.vlan_tci, Some(0x0100));
+    assert_eq!(d.vlan_tci, Some(0x0200));
 }
 
 #[test]
