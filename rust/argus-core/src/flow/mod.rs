@@ -6,6 +6,7 @@
 //! protocol timeout, where it is forgotten if no packet revives it in time.
 //! "Now" is the packet clock; the queues are swept every 0.2 s of it.
 
+mod app;
 mod frag;
 pub mod key;
 mod queue;
@@ -76,6 +77,8 @@ pub struct Engine {
     frags: frag::Fragments,
     /// The current packet's bytes for `-U` user data (reused buffer).
     user_bytes: Vec<u8>,
+    /// The current packet's length as Argus counts application bytes.
+    app: app::PacketApp,
     next_seq: u32,
     sweep_at: i64,
     now: i64,
@@ -95,6 +98,7 @@ impl Engine {
             idle_queues: Vec::new(),
             frags: frag::Fragments::default(),
             user_bytes: Vec::new(),
+            app: app::PacketApp::default(),
             next_seq: 1,
             sweep_at: 0,
             now: 0,
@@ -146,6 +150,7 @@ impl Engine {
             if self.opts.user_data_len > 0 {
                 self.take_user_bytes(&d, pkt.data);
             }
+            self.app = app::packet_app(&d, pkt.data, pkt.linktype);
             self.packet(&d);
         } else {
             self.stats.packets_skipped += 1;

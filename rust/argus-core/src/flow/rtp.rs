@@ -12,14 +12,16 @@ fn candidate_port(p: u16) -> bool {
 }
 
 /// Classify (first packet) or re-check (later packets) the UDP flow `f` with
-/// the packet `d`; `first`: the packet created the flow.
-pub(super) fn classify(f: &mut Flow, d: &Decoded, forward: bool, first: bool) {
+/// the packet `d`; `first`: the packet created the flow. True when Argus
+/// read the packet as RTP and stepped over its header (ArgusUpdateRTPState),
+/// which the application byte count then leaves out.
+pub(super) fn classify(f: &mut Flow, d: &Decoded, forward: bool, first: bool) -> bool {
     // The 3.0.8.2 binaries never label IPv6 flows (measured: five RTP
     // packets over IPv6 stay "udp" where the same over IPv4 are "rtp").
     if f.key.kind != KeyKind::Ipv4 {
-        return;
+        return false;
     }
-    let Some(h) = d.rtp else { return };
+    let Some(h) = d.rtp else { return false };
     if first {
         if d.payload_len > 0 && h.version2 && candidate_port(d.sport) && candidate_port(d.dport) {
             if h.rtcp_report {
@@ -29,16 +31,16 @@ pub(super) fn classify(f: &mut Flow, d: &Decoded, forward: bool, first: bool) {
                 f.rtp[0] = (h.seq, h.ssrc);
             }
         }
-        return;
+        return false;
     }
     if f.rec.app != AppClass::Rtp || !h.version2 {
-        return;
+        return false;
     }
     let side = usize::from(!forward);
     let (seq, ssrc) = f.rtp[side];
     if seq == 0 {
         f.rtp[side] = (h.seq, h.ssrc);
-        return;
+        return false;
     }
     let len = i64::from(d.payload_len);
     let broken = h.ssrc == 0
@@ -48,5 +50,8 @@ pub(super) fn classify(f: &mut Flow, d: &Decoded, forward: bool, first: bool) {
     if broken {
         // Not RTP after all: the flow is plain UDP from now on.
         f.rec.app = AppClass::None;
+        return false;
     }
+    f.rtp[side] = (h.seq, h.ssrc);
+    true
 }

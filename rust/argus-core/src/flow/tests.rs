@@ -76,10 +76,23 @@ fn dns(txid: u16) -> Vec<u8> {
 // ---------------------------------------------------------------- harness
 
 /// An engine plus what was fed to it.
+///
+/// With `ARGUS_RS_TEST_PCAPS=<dir>` in the environment, every frame fed is
+/// also written to `<dir>/<test name>.pcap` (one file per link type in
+/// use), to run the real `argus` over the same packets.
 struct Run {
     engine: Engine,
     pkts: u64,
     bytes: u64,
+    dump: Option<(std::path::PathBuf, u32, Vec<u8>)>,
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if let Some((path, _, buf)) = &self.dump {
+            std::fs::write(path, buf).expect("test pcap");
+        }
+    }
 }
 
 impl Run {
@@ -92,7 +105,42 @@ impl Run {
             engine: Engine::new(opts),
             pkts: 0,
             bytes: 0,
+            dump: None,
         }
+    }
+
+    fn dump(&mut self, ts_usec: i64, linktype: LinkType, frame: &[u8]) {
+        let Some(dir) = std::env::var_os("ARGUS_RS_TEST_PCAPS") else {
+            return;
+        };
+        if self.dump.is_none() {
+            let name = std::thread::current()
+                .name()
+                .unwrap_or("test")
+                .replace("::", "-");
+            // pcap file header: magic, version 2.4, zone, sigfigs, snaplen, link type.
+            let mut head = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+            head.extend_from_slice(&2u16.to_le_bytes());
+            head.extend_from_slice(&4u16.to_le_bytes());
+            for w in [0u32, 0, 65535, linktype.0] {
+                head.extend_from_slice(&w.to_le_bytes());
+            }
+            let path = std::path::Path::new(&dir).join(format!("{name}.pcap"));
+            self.dump = Some((path, linktype.0, head));
+        }
+        let Some((_, _, buf)) = self.dump.as_mut() else {
+            return;
+        };
+        let len = frame.len() as u32;
+        for w in [
+            (ts_usec / 1_000_000) as u32,
+            (ts_usec % 1_000_000) as u32,
+            len,
+            len,
+        ] {
+            buf.extend_from_slice(&w.to_le_bytes());
+        }
+        buf.extend_from_slice(frame);
     }
 
     fn feed(&mut self, ts_usec: i64, frame: &[u8]) {
@@ -100,6 +148,7 @@ impl Run {
     }
 
     fn feed_lt(&mut self, ts_usec: i64, linktype: LinkType, frame: &[u8]) {
+        self.dump(ts_usec, linktype, frame);
         let pkt = RawPacket {
             ts_usec,
             wire_len: frame.len() as u32,
@@ -969,4 +1018,163 @@ fn rtcp_sender_report_is_labelled_rtcp_at_once() {
     let mut sr = vec![0x80, 200, 0, 6];
     sr.extend_from_slice(&[0; 24]);
     assert_eq!(udp_proto_names(&[sr], 30001, 40393), ["rtcp"]);
+}
+
+// ---------------------------------------------------------------- application bytes (-A)
+
+fn app_bytes(r: &FlowRecord) -> (u64, u64) {
+    (r.src.appbytes, r.dst.appbytes)
+}
+
+#[test]
+fn arp_application_bytes_are_the_frame_less_the_arp_body() {
+    // ra -A: "arp 10.0.0.1 who 10.0.0.2 ... sappbytes 14 dappbytes 32":
+    // 42 - 28 for the request, 60 - 28 for the padded reply.
+    let mut run = Run::new();
+    run.feed(T0, &eth_arp(1, mac(IP_A), IP_A, [0; 6], IP_B));
+    let mut reply = eth_arp(2, mac(IP_B), IP_B, mac(IP_A), IP_A);
+    reply.resize(60, 0);
+    run.feed(T0 + MS, &reply);
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1, "{recs:#?}");
+    assert_eq!(app_bytes(&recs[0]), (14, 32));
+}
+
+#[test]
+fn icmp_echo_application_bytes_are_the_whole_message() {
+    let mut run = Run::new();
+    run.feed(T0, &echo(IP_A, IP_B, 8));
+    run.feed(T0 + MS, &echo(IP_B, IP_A, 0));
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1);
+    // 8-byte ICMP header + 16 bytes of data each way.
+    assert_eq!(app_bytes(&recs[0]), (24, 24));
+}
+
+#[test]
+fn icmp_error_application_bytes_are_the_quoted_datagram_payload() {
+    // Argus maps the error onto the quoted flow by building that flow's key,
+    // which leaves its length at the quoted IP length less the quoted IP
+    // header: 18 (UDP header + 10 bytes) although only 8 of them are quoted.
+    let mut run = Run::new();
+    let datagram = ipv4_full(
+        17,
+        IP_A,
+        IP_B,
+        &[],
+        0x1234,
+        0,
+        &udp(5000, 6000, &[b'x'; 10]),
+    );
+    run.feed(T0, &eth(mac(IP_B), mac(IP_A), 0x0800, &datagram));
+    let unreach = eth_ip(1, IP_B, IP_A, &icmp(3, 3, [0; 4], &datagram[..28]));
+    run.feed(T0 + MS, &unreach);
+    let recs = run.finish();
+    assert_eq!(app_bytes(one(&recs, "udp", "10.0.0.1")), (10, 0));
+    assert_eq!(app_bytes(one(&recs, "icmp", "10.0.0.2")), (18, 0));
+}
+
+#[test]
+fn tcp_in_listen_after_a_reset_counts_the_tcp_header() {
+    // A connection first seen by a reset sits in LISTEN, where Argus does
+    // not step over the TCP header of the segments that follow.
+    let mut run = Run::new();
+    run.feed(T0, &eth_tcp(IP_A, 4000, IP_B, 80, 100, 0, TH_RST, &[]));
+    run.feed(
+        T0 + MS,
+        &eth_tcp(IP_A, 4000, IP_B, 80, 100, 7, TH_ACK, &[b'd'; 10]),
+    );
+    run.feed(
+        T0 + 2 * MS,
+        &eth_tcp(IP_B, 80, IP_A, 4000, 7, 110, TH_ACK, &[b'e'; 5]),
+    );
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1, "{recs:#?}");
+    assert_eq!(app_bytes(&recs[0]), (30, 25));
+}
+
+#[test]
+fn tcp_application_bytes_are_the_segment_payload() {
+    let mut run = Run::new();
+    for (t, f) in tcp_conversation() {
+        run.feed(t, &f);
+    }
+    let recs = run.finish();
+    assert_eq!(app_bytes(&recs[0]), (100, 200));
+}
+
+#[test]
+fn later_ipv4_fragments_bring_no_application_bytes_to_their_flow() {
+    let mut run = Run::new();
+    for (i, f) in fragments().iter().enumerate() {
+        run.feed(T0 + i as i64 * MS, f);
+    }
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1, "{recs:#?}");
+    // Only the first fragment's UDP payload: 1480 - 8.
+    assert_eq!(app_bytes(&recs[0]), (1472, 0));
+}
+
+#[test]
+fn orphan_fragments_count_their_ip_payload() {
+    let mut run = Run::new();
+    let fr = fragments();
+    run.feed(T0, &fr[1]);
+    run.feed(T0 + MS, &fr[2]);
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(app_bytes(&recs[0]), (1480 + 48, 0));
+}
+
+#[test]
+fn rtp_packets_after_the_first_lose_their_rtp_header() {
+    let mut run = Run::new();
+    for s in 1..=5u16 {
+        run.feed(
+            T0 + i64::from(s) * 20 * MS,
+            &eth_udp(IP_A, 30000, IP_B, 40392, &rtp_payload(s, 7)),
+        );
+    }
+    let recs = run.finish();
+    assert_eq!(proto(&recs[0]), "rtp");
+    // 32-byte payloads: the first whole, then 32 - 12 each.
+    assert_eq!(app_bytes(&recs[0]), (32 + 4 * 20, 0));
+}
+
+#[test]
+fn ipv6_application_bytes_follow_the_frame_not_the_payload_length() {
+    let a6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let b6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+    let mut f = eth(
+        [0x33, 0x33, 0, 0, 0, 2],
+        mac(IP_A),
+        0x86dd,
+        &crate::test_packets::ipv6(17, a6, b6, &udp(5000, 6000, &[b'x'; 2])),
+    );
+    // Four bytes of link trailer behind the datagram.
+    f.extend_from_slice(&[0; 4]);
+    let mut run = Run::new();
+    run.feed(T0, &f);
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(app_bytes(&recs[0]), (6, 0));
+}
+
+#[test]
+fn layer2_frames_count_whole_as_application_bytes() {
+    // An 802.3 frame with an LLC header (STP-like): the whole frame.
+    let mut llc = vec![0x42, 0x42, 0x03];
+    llc.extend_from_slice(&[0; 35]);
+    let mut f = eth(
+        [0x01, 0x80, 0xc2, 0, 0, 0],
+        mac(IP_A),
+        llc.len() as u16,
+        &llc,
+    );
+    f.resize(60, 0);
+    let mut run = Run::new();
+    run.feed(T0, &f);
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(app_bytes(&recs[0]), (60, 0));
 }

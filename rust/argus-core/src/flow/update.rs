@@ -1,7 +1,7 @@
 //! Per-packet flow updates: counters, attributes, protocol state.
 
 use super::key::{self, FlowKey, KeyKind};
-use super::tcp::{Segment, TcpConn, TcpOutcome};
+use super::tcp::{Segment, TcpConn, TcpOutcome, TcpState};
 use super::{Engine, oriented};
 use crate::decode::{Decoded, Family};
 use crate::record::{Cause, DirMetrics, FlowRecord};
@@ -31,9 +31,13 @@ impl Engine {
         let prev = std::mem::replace(&mut f.last_pkt[usize::from(!forward)], ts);
         touch_times(dir_mut(&mut f.rec, forward), ts);
         record_attributes(&mut f.rec, d, forward, opts_mac);
+        let mut rtp_step = false;
         if f.key.proto == 17 && !d.frag.is_fragment {
-            super::rtp::classify(f, d, forward, state == Cause::Start);
+            rtp_step = super::rtp::classify(f, d, forward, state == Cause::Start);
         }
+        // Argus steps over the TCP header except while the connection sits
+        // in LISTEN after a reset.
+        let mut tcp_step = true;
 
         // Protocol state.
         let mut restart = false;
@@ -53,6 +57,7 @@ impl Engine {
                     f.tcp = Some(c);
                 }
                 Some(c) => {
+                    tcp_step = c.state != TcpState::Listen;
                     if c.update(&seg) == TcpOutcome::Restart {
                         restart = true;
                     }
@@ -67,9 +72,20 @@ impl Engine {
             return;
         };
         let active = f.tcp.as_deref().is_none_or(|t| t.in_protocol);
+        // A later IPv4 fragment handed to its parent flow brings packets and
+        // bytes but no application bytes (Argus's fragment flow keeps them).
+        // IPv6 later fragments always stay fragment flows of their own.
+        let keyed = matches!(f.key.kind, KeyKind::Ipv4 | KeyKind::Ipv6);
+        let later_fragment = d.frag.is_fragment && d.frag.offset != 0;
+        let app = if f.key.kind == KeyKind::Ipv4 && later_fragment {
+            None
+        } else {
+            self.app.bytes(keyed, tcp_step, rtp_step)
+        };
         tally(
             dir_mut(&mut f.rec, forward),
             d,
+            app,
             prev,
             ts,
             interval,
@@ -163,7 +179,9 @@ impl Engine {
             c.start(&seg);
             f.tcp = Some(c);
         }
-        tally(&mut f.rec.src, d, 0, ts, interval, (jitter, true));
+        let keyed = matches!(f.key.kind, KeyKind::Ipv4 | KeyKind::Ipv6);
+        let app = self.app.bytes(keyed, true, false);
+        tally(&mut f.rec.src, d, app, 0, ts, interval, (jitter, true));
     }
 
     fn map_icmp_error(&mut self, d: &Decoded, icmp_type: u8, code: u8) {
@@ -323,9 +341,12 @@ fn record_attributes(rec: &mut FlowRecord, d: &Decoded, forward: bool, mac: bool
 /// inter-packet gaps but pauses, and Argus leaves them out.
 /// `active`: the packet moved its protocol on (Argus's "in protocol"; only
 /// TCP ever says no), which decides the jitter class of the interval.
+/// `app`: the packet's application bytes (see [`super::app`]); Argus adds
+/// its length as it stands, which can be negative after an RTP step.
 fn tally(
     dm: &mut DirMetrics,
     d: &Decoded,
+    app: Option<i64>,
     prev: i64,
     ts: i64,
     interval: i64,
@@ -343,7 +364,9 @@ fn tally(
     }
     dm.pkts += 1;
     dm.bytes += u64::from(bytes);
-    dm.appbytes += u64::from(d.payload_len);
+    if let Some(a) = app {
+        dm.appbytes = dm.appbytes.wrapping_add(a as u64);
+    }
     if dm.pkts == 1 || bytes < dm.min_size {
         dm.min_size = bytes;
     }
@@ -356,7 +379,7 @@ fn merge_dir(into: &mut DirMetrics, from: &DirMetrics) {
     }
     into.pkts += from.pkts;
     into.bytes += from.bytes;
-    into.appbytes += from.appbytes;
+    // Application bytes stay with the fragment flow (ArgusUpdateParentFlow).
     if into.start == 0 || (from.start != 0 && from.start < into.start) {
         into.start = from.start;
     }
