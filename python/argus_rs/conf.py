@@ -20,43 +20,28 @@ from dataclasses import dataclass
 
 __all__ = ["CONF_VARIABLES", "ConfError", "ConfSetting", "parse_conf", "read_conf"]
 
-#: Every variable argus 3.0.8.2 recognises.
-CONF_VARIABLES: frozenset[str] = frozenset(
+#: Variables of the live sensor (interfaces, daemon, remote access, privileges, ...): recognised,
+#: without effect when reading captures.
+LIVE_ONLY_VARIABLES: frozenset[str] = frozenset(
     {
         "ARGUS_DAEMON",
-        "ARGUS_MONITOR_ID",
         "ARGUS_ACCESS_PORT",
         "ARGUS_BIND_IP",
         "ARGUS_INTERFACE",
-        "ARGUS_OUTPUT_FILE",
         "ARGUS_OUTPUT_STREAM",
         "ARGUS_SET_PID",
         "ARGUS_PID_PATH",
         "ARGUS_GO_PROMISCUOUS",
-        "ARGUS_FLOW_STATUS_INTERVAL",
-        "ARGUS_MAR_STATUS_INTERVAL",
-        "ARGUS_CAPTURE_DATA_LEN",
-        "ARGUS_GENERATE_START_RECORDS",
         "ARGUS_GENERATE_RESPONSE_TIME_DATA",
-        "ARGUS_GENERATE_JITTER_DATA",
-        "ARGUS_GENERATE_MAC_DATA",
         "ARGUS_DEBUG_LEVEL",
-        "ARGUS_FILTER_OPTIMIZER",
-        "ARGUS_FILTER",
         "ARGUS_PACKET_CAPTURE_FILE",
         "ARGUS_PACKET_CAPTURE_ON_ERROR",
         "ARGUS_MIN_SSF",
         "ARGUS_MAX_SSF",
         "ARGUS_COLLECTOR",
-        "ARGUS_FLOW_TYPE",
-        "ARGUS_FLOW_KEY",
-        "ARGUS_GENERATE_APPBYTE_METRIC",
         "ARGUS_CHROOT_DIR",
         "ARGUS_SETUSER_ID",
         "ARGUS_SETGROUP_ID",
-        "ARGUS_GENERATE_TCP_PERF_METRIC",
-        "ARGUS_GENERATE_BIDIRECTIONAL_TIMESTAMPS",
-        "ARGUS_GENERATE_PACKET_SIZE",
         "ARGUS_ENV",
         "ARGUS_CAPTURE_FULL_CONTROL_DATA",
         "ARGUS_SELF_SYNCHRONIZE",
@@ -65,6 +50,29 @@ CONF_VARIABLES: frozenset[str] = frozenset(
         "ARGUS_KEYSTROKE",
         "ARGUS_KEYSTROKE_CONF",
         "ARGUS_TUNNEL_DISCOVERY",
+        "ARGUS_PCAP_BUF_SIZE",
+    }
+)
+
+#: Every variable argus 3.0.8.2 recognises.
+CONF_VARIABLES: frozenset[str] = LIVE_ONLY_VARIABLES | frozenset(
+    {
+        "ARGUS_MONITOR_ID",
+        "ARGUS_OUTPUT_FILE",
+        "ARGUS_FLOW_STATUS_INTERVAL",
+        "ARGUS_MAR_STATUS_INTERVAL",
+        "ARGUS_CAPTURE_DATA_LEN",
+        "ARGUS_GENERATE_START_RECORDS",
+        "ARGUS_GENERATE_JITTER_DATA",
+        "ARGUS_GENERATE_MAC_DATA",
+        "ARGUS_FILTER_OPTIMIZER",
+        "ARGUS_FILTER",
+        "ARGUS_FLOW_TYPE",
+        "ARGUS_FLOW_KEY",
+        "ARGUS_GENERATE_APPBYTE_METRIC",
+        "ARGUS_GENERATE_TCP_PERF_METRIC",
+        "ARGUS_GENERATE_BIDIRECTIONAL_TIMESTAMPS",
+        "ARGUS_GENERATE_PACKET_SIZE",
         "ARGUS_IP_TIMEOUT",
         "ARGUS_TCP_TIMEOUT",
         "ARGUS_ICMP_TIMEOUT",
@@ -73,7 +81,6 @@ CONF_VARIABLES: frozenset[str] = frozenset(
         "ARGUS_ARP_TIMEOUT",
         "ARGUS_OTHER_TIMEOUT",
         "ARGUS_TRACK_DUPLICATES",
-        "ARGUS_PCAP_BUF_SIZE",
     }
 )
 

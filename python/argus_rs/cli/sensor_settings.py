@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from argus_rs.cli._common import CliError
-from argus_rs.conf import ConfError, ConfSetting, read_conf
+from argus_rs.conf import LIVE_ONLY_VARIABLES, ConfError, ConfSetting, read_conf
 from argus_rs.options import OPTION_NAMES, normalize_name, to_core_options
 
 __all__ = ["SYSTEM_CONF", "SensorSettings", "resolve"]
@@ -26,40 +26,6 @@ SYSTEM_CONF = "/etc/argus.conf"
 
 def _system_conf() -> str:
     return os.environ.get("ARGUS_RS_SYSTEM_CONF", SYSTEM_CONF)
-
-
-#: argus.conf variables of the live sensor: accepted in files, no effect when reading captures
-_LIVE_ONLY = frozenset(
-    {
-        "ARGUS_DAEMON",
-        "ARGUS_ACCESS_PORT",
-        "ARGUS_BIND_IP",
-        "ARGUS_INTERFACE",
-        "ARGUS_OUTPUT_STREAM",
-        "ARGUS_SET_PID",
-        "ARGUS_PID_PATH",
-        "ARGUS_GO_PROMISCUOUS",
-        "ARGUS_GENERATE_RESPONSE_TIME_DATA",
-        "ARGUS_DEBUG_LEVEL",
-        "ARGUS_PACKET_CAPTURE_FILE",
-        "ARGUS_PACKET_CAPTURE_ON_ERROR",
-        "ARGUS_MIN_SSF",
-        "ARGUS_MAX_SSF",
-        "ARGUS_COLLECTOR",
-        "ARGUS_CHROOT_DIR",
-        "ARGUS_SETUSER_ID",
-        "ARGUS_SETGROUP_ID",
-        "ARGUS_ENV",
-        "ARGUS_CAPTURE_FULL_CONTROL_DATA",
-        "ARGUS_SELF_SYNCHRONIZE",
-        "ARGUS_EVENT_DATA",
-        "ARGUS_JITTER_HISTOGRAM",
-        "ARGUS_KEYSTROKE",
-        "ARGUS_KEYSTROKE_CONF",
-        "ARGUS_TUNNEL_DISCOVERY",
-        "ARGUS_PCAP_BUF_SIZE",
-    }
-)
 
 
 @dataclass
@@ -113,7 +79,7 @@ def resolve(
             settings.bpf = item.value or None
         elif name == "ARGUS_FILTER_OPTIMIZER":
             settings.optimize = item.value[:3].lower() == "yes"
-        elif name in _LIVE_ONLY:
+        elif name in LIVE_ONLY_VARIABLES:
             continue
         else:
             key = normalize_name(name) if name.lower().removeprefix("argus_") in OPTION_NAMES else None

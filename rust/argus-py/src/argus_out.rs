@@ -128,22 +128,10 @@ pub fn run_sensor(
         (Ok(v), None) => v,
         (Ok(_), Some(e)) | (Err(e), _) => return Err(PyOSError::new_err(e)),
     };
-    let st = pipeline.engine().stats();
     Ok(SensorRun {
         errors: pipeline.errors().to_vec(),
         records_written: report.records_written,
-        stats: [
-            ("files", pipeline.files_read() as u64),
-            ("packets", st.packets),
-            ("bytes", st.bytes),
-            ("packets_decoded", st.packets_flowed),
-            ("bytes_decoded", st.bytes_flowed),
-            ("packets_skipped", st.packets_skipped),
-            ("records", st.records),
-            ("flows", st.flows),
-        ]
-        .into_iter()
-        .collect(),
+        stats: crate::scan::pipeline_stats(&pipeline),
         interrupted,
     })
 }

@@ -9,6 +9,7 @@ use argus_format::map::far_from_flow;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::PyRecordBatch;
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Packets processed between checks for Ctrl-C.
@@ -114,24 +115,30 @@ impl FlowBatches {
     }
 
     #[getter]
-    fn stats(&self) -> PyResult<std::collections::HashMap<&'static str, u64>> {
+    fn stats(&self) -> PyResult<HashMap<&'static str, u64>> {
         let p = self.pipeline.lock().map_err(|_| poisoned())?;
-        let s = p.engine().stats();
-        Ok([
-            ("files", p.files_read() as u64),
-            ("packets", s.packets),
-            ("bytes", s.bytes),
-            ("packets_decoded", s.packets_flowed),
-            ("bytes_decoded", s.bytes_flowed),
-            ("packets_skipped", s.packets_skipped),
-            ("records", s.records),
-            ("flows", s.flows),
-        ]
-        .into_iter()
-        .collect())
+        Ok(pipeline_stats(&p))
     }
 }
 
 pub(crate) fn poisoned() -> PyErr {
     pyo3::exceptions::PyRuntimeError::new_err("flow reader state was poisoned by an earlier panic")
+}
+
+/// The counters a run reports: files, packets, bytes (wire), packets_decoded,
+/// bytes_decoded, packets_skipped, records, flows.
+pub(crate) fn pipeline_stats(p: &Pipeline) -> HashMap<&'static str, u64> {
+    let s = p.engine().stats();
+    [
+        ("files", p.files_read() as u64),
+        ("packets", s.packets),
+        ("bytes", s.bytes),
+        ("packets_decoded", s.packets_flowed),
+        ("bytes_decoded", s.bytes_flowed),
+        ("packets_skipped", s.packets_skipped),
+        ("records", s.records),
+        ("flows", s.flows),
+    ]
+    .into_iter()
+    .collect()
 }
