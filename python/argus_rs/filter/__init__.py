@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from argus_rs._core import RecordFilter
 
 
-def compile(text: str) -> RecordFilter:  # noqa: A001 - the natural name, as re.compile
+def compile(text: str) -> RecordFilter:
     """Parse `text` and build the Rust evaluator for it (FilterError when 3.0.8 would reject it)."""
     from argus_rs._core import compile_filter
 

@@ -224,8 +224,18 @@ def tokenize(text: str) -> list[Token]:
         elif best_kind == "ILLEGAL":
             raise FilterError(text, i, f"illegal token {lexeme!r}")
         elif best_kind == "CHAR":
-            out.append(Token(lexeme, lexeme, i, lexeme))
-        elif best_kind in ("GE_SYM", "LE_SYM", "NE_SYM", "EQ_SYM", "LSH", "RSH"):
+            if lexeme == "!":
+                out.append(Token("NOT", "not", i, lexeme))
+            else:
+                out.append(Token(lexeme, lexeme, i, lexeme))
+        elif best_kind == "GE_SYM":
+            # the scanner gives ">=" and "gte" (and "<=", "lte") the same token
+            out.append(Token("GE", "ge", i, lexeme))
+        elif best_kind == "LE_SYM":
+            out.append(Token("LE", "le", i, lexeme))
+        elif best_kind == "EQ_SYM":
+            out.append(Token("=", "=", i, lexeme))
+        elif best_kind in ("NE_SYM", "LSH", "RSH"):
             out.append(Token(best_kind, lexeme, i, lexeme))
         elif best_kind == "NUM":
             out.append(Token("NUM", stoi(lexeme), i, lexeme))

@@ -68,7 +68,8 @@ REJECTED_KEYWORDS = {"svc", "cor", "dup", "link"}
 _RELOPS = {"EQ": "eq", "LT": "lt", "LE": "le", "GT": "gt", "GE": "ge"}
 _VALUE_START = {"ID", "STRING", "HIDV4", "HIDV6", "EID", "NUM", "FLOAT", "EQ", "LT", "LE", "GT", "GE", "(", "NOT"}
 _ARITH = {"+", "-", "*", "/", "&", "|", "LSH", "RSH"}
-_REL_SYMBOLS = {">": "gt", "<": "lt", "=": "eq", "EQ_SYM": "eq", "GE_SYM": "ge", "LE_SYM": "le", "NE_SYM": "ne"}
+#: Relations between constants: ``> >= gte = == eq`` and (negated) ``<= lte < !=``.
+_REL_SYMBOLS = {">": "gt", "GE": "ge", "=": "eq", "EQ": "eq", "<": "lt", "LE": "le", "NE_SYM": "ne"}
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ class Parser:
         self.text = text
         self.toks = tokenize(text)
         self.i = 0
+        #: where keywords 3.0.8 compiles to nothing ("accept all") were used
+        self.null_blocks: list[Token] = []
 
     # -- token helpers ---------------------------------------------------------------
     @property
@@ -154,7 +157,17 @@ class Parser:
         node, _ = self.expr(QERR)
         if self.cur.kind != "END":
             raise self.unexpected()
-        return node
+        if self.null_blocks:
+            # 3.0.8 generates no code for these: alone they accept everything,
+            # combined with anything its compiler fails
+            t = self.null_blocks[0]
+            if len(self.null_blocks) == 1 and isinstance(node, Const):
+                return node
+            raise self.fail(f'"{t.text}" cannot be combined with other primitives', t)
+        first = _lead(node)
+        if first is False or (first is None and _contradiction(node)):
+            raise _Fail(0, "expression rejects all records")
+        return Const(True) if first else node
 
     def expr(self, qb: Qual) -> tuple[Node, Qual]:
         node, q = self.term(qb)
@@ -242,6 +255,7 @@ class Parser:
     def keyword(self, t: Token, d: Direction) -> Node:
         name = str(t.value)
         if name in ACCEPT_ALL:
+            self.null_blocks.append(t)
             return Const(True)
         if name in REJECTED_KEYWORDS:
             what = "ether/link" if name == "link" else f'"{t.text}"'
@@ -253,6 +267,7 @@ class Parser:
     def flag(self, t: Token, d: Direction) -> Node:
         name = str(t.value)
         if name == "fragonly":
+            self.null_blocks.append(t)
             return Const(True)
         if name == "dup":
             raise self.fail('"dup" is not supported by argus 3.0.8', t)
@@ -407,6 +422,9 @@ class Parser:
         p = q.proto
         if p == "undef":
             raise self.fail(f'"{t.text}" needs a qualifier (host, net, port, ...)', t)
+        if p == "ip" and family == "ipv6":
+            # 3.0.8 builds this test from an empty part and fails
+            raise self.fail('"ip host/net" takes an IPv4 address (3.0.8 fails on IPv6 here; use "ipv6")', t)
         if p in ("", "ip", "ipv4", "arp", "icmp"):
             return Address(p, _dir(q), family, addr, mask)  # type: ignore[arg-type]
         if p == "ipv6":
@@ -444,6 +462,10 @@ class Parser:
                 return self.address(q, "ipv4", value.to_bytes(4, "big"), mask.to_bytes(4, "big"), t)
             if q.type in ("", "arp", "icmp"):
                 return self.address(q, "any", b"", b"", t)
+            if q.type == "ip" and q.proto == "ip":
+                # 3.0.8 generates no test here: alone it accepts everything
+                self.null_blocks.append(t)
+                return Const(True)
             raise self.fail(f'the number "{t.text}" is not an address here', t)
         if a in ("srcid", "inode"):
             if s is not None:
@@ -458,12 +480,11 @@ class Parser:
         if a in REJECTED_FIELDS:
             raise self.fail(f'"{a}" is not supported by argus 3.0.8', t)
         if a in ("inter", "intpktact", "intpktidle", "jit", "jitact", "jitidle"):
-            # 3.0.8 compiles an integer here as the source's active-class value (no dir)
-            # or as a read of the DSR header (with src/dst); only the first has a meaning.
-            if q.dir in ("", "and", "undef"):
-                base = "inter" if a.startswith("int") else "jit"
-                return Compare(f"{base}#int", "", op, float(v))
-            raise self.fail(f'write the value after "{q.dir} {a}" with a decimal point (e.g. {v}.0)', t)
+            # 3.0.8 compiles an integer here as the source's active-class value (no
+            # dir, "and") or as a read of the DSR's header (src, dst; "or": or the
+            # destination's active class)
+            base = "inter" if a.startswith("int") else "jit"
+            return Compare(f"{base}#int", _dir(q), op, float(v))
         if a == "avgdur":
             return Compare("avgdur", _dir(q), op, u)
         if a == "asn":
@@ -682,17 +703,18 @@ class Parser:
         if q.proto == "link":
             if q.addr in ("", "host"):
                 return EtherAddress(_dir(q), mac)
-            raise self.fail("a MAC address is a host, not a network", t)
-        if q.proto == "arp":
+        elif q.proto == "arp":
             if q.addr == "host":
                 return ArpHardware(mac)
-            raise self.fail('a MAC address after "arp" needs "host"', t)
+        if q.proto in ("link", "arp"):
+            # 3.0.8 generates no test here: alone it accepts everything
+            self.null_blocks.append(t)
+            return Const(True)
         raise self.fail("ethernet address used in non-ether expression", t)
 
     # -- constant arithmetic -------------------------------------------------------------
     def relation(self) -> Node:
-        """``arth relop arth`` with constants only (3.0.8 folds it to accept-all or rejects it)."""
-        start = self.cur
+        """``arth relop arth`` with constants only (3.0.8 folds it to a constant)."""
         a = self.arith()
         t = self.cur
         if t.kind not in _REL_SYMBOLS:
@@ -708,9 +730,7 @@ class Parser:
             "le": a <= b,
             "ne": a != b,
         }[rel]
-        if not ok:
-            raise self.fail("expression rejects all records", start)
-        return Const(True)
+        return Const(ok)
 
     def arith(self, level: int = 0) -> int:
         levels = [("|",), ("&",), ("LSH", "RSH"), ("+", "-"), ("*", "/")]
@@ -753,6 +773,95 @@ class Parser:
         if t.kind == "LEN" or t.kind == "PNAME":
             raise self.fail("packet-level expressions (len, proto[...]) have no meaning for flow records", t)
         raise self.unexpected()
+
+
+def _lead(node: Node) -> bool | None:
+    """The result when evaluation from the start of the expression meets only constants.
+
+    3.0.8's optimizer folds constant tests (``1 > 0``) only from the first test of
+    the program on: ``0 > 1 and tcp`` is rejected ("expression rejects all
+    records") while ``tcp and 0 > 1`` is kept (and matches nothing).
+    """
+    if isinstance(node, Const):
+        return node.value
+    if isinstance(node, Not):
+        inner = _lead(node.operand)
+        return None if inner is None else not inner
+    if isinstance(node, (And, Or)):
+        first = _lead(node.left)
+        if first is None:
+            return None
+        if first == isinstance(node, Or):
+            return first
+        return _lead(node.right)
+    return None
+
+
+_FAMILY_KEYWORDS = {"tcp": 6, "udp": 17, "icmp": 1, "igmp": 2, "ip": -1, "ipv4": -1, "ipv6": -1, "rarp": -1}
+
+
+def _family_test(node: Node, fam: int, p4: int, p6: int, etype: int) -> bool | None:
+    """`node` for a record of flow family `fam` (1 IPv4, 2 IPv6, 3 ether, 4 ARP) with IP
+    protocol `p4`/`p6` and ethertype `etype`; None when it tests anything else
+    (constants included: 3.0.8 keeps ``tcp and 0 > 1``)."""
+    if isinstance(node, Not):
+        v = _family_test(node.operand, fam, p4, p6, etype)
+        return None if v is None else not v
+    if isinstance(node, (And, Or)):
+        a = _family_test(node.left, fam, p4, p6, etype)
+        b = _family_test(node.right, fam, p4, p6, etype)
+        if a is None or b is None:
+            return None
+        return (a and b) if isinstance(node, And) else (a or b)
+    if isinstance(node, Keyword) and node.name in _FAMILY_KEYWORDS:
+        n = _FAMILY_KEYWORDS[node.name]
+        if n >= 0:
+            return (fam == 1 and p4 == n) or (fam == 2 and p6 == n)
+        return {"ip": fam in (1, 2), "ipv4": fam == 1, "ipv6": fam == 2, "rarp": fam == 4}[node.name]
+    if isinstance(node, Protocol):
+        n = node.number
+        if node.qual in ("", "ip"):
+            return (fam == 1 and p4 == n) or (fam == 2 and p6 == n)
+        if node.qual == "ipv4":
+            return fam == 1 and p4 == n
+        if node.qual == "ipv6":
+            return fam == 2 and p6 == n
+        if node.qual == "arp":
+            return fam == 4
+        special = {0x0800: 1, 0x86DD: 2, 0x0806: 4, 0x8035: 4}
+        return fam == special[n] if n in special else (fam == 3 and etype == n)
+    return None
+
+
+def _numbers(node: Node) -> set[int]:
+    if isinstance(node, Not):
+        return _numbers(node.operand)
+    if isinstance(node, (And, Or)):
+        return _numbers(node.left) | _numbers(node.right)
+    if isinstance(node, Keyword) and _FAMILY_KEYWORDS.get(node.name, -1) >= 0:
+        return {_FAMILY_KEYWORDS[node.name]}
+    if isinstance(node, Protocol):
+        return {node.number}
+    return set()
+
+
+def _contradiction(node: Node) -> bool:
+    """True when `node` tests only the flow family and protocol numbers and no record passes.
+
+    3.0.8's optimizer follows these tests along every path of its compiled program
+    and rejects such a filter ("expression rejects all records"): ``tcp and udp``,
+    ``ipv4 and ipv6``, ``tcp and not ip``. (It can also fold contradictions among
+    other tests, depending on the shape of the program; those are not reproduced.)
+    """
+    nums = sorted(_numbers(node) | {-1})
+    for fam in (0, 1, 2, 3, 4, 5):
+        for p4 in nums:
+            for p6 in nums:
+                for et in nums:
+                    v = _family_test(node, fam, p4, p6, et)
+                    if v is None or v:
+                        return False
+    return True
 
 
 def _atoin(s: str) -> tuple[int, int]:

@@ -281,8 +281,13 @@ pub(crate) fn eval(kw: Keyword, dir: Dir, v: &View<'_>) -> bool {
     }
 }
 
-/// The byte ra reads as the IGMP type (flow DSR offset 14).
+/// The byte ra 3.0.8 reads as the IGMP type (flow DSR offset 14). Its reader
+/// swaps that 16-bit field, so the byte is in fact the message's second byte
+/// (max response time / code), which FlowKey does not keep (`pa` holds the
+/// type): read as `pa`'s high byte, 0. So `rtr` and `lvg` never match and
+/// `mbr` is every IGMP flow — as 3.0.8 gives for the usual codes (0 in
+/// reports, a non-0x11 response time in queries).
 fn igmp_type(v: &View<'_>) -> u8 {
     let k = &v.r.key;
-    if v.fam() == FAM_IPV6 { k.a[10] } else { k.pa as u8 }
+    if v.fam() == FAM_IPV6 { k.a[11] } else { (k.pa >> 8) as u8 }
 }

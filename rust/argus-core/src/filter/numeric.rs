@@ -267,7 +267,15 @@ pub(crate) fn compare(field: Field, dir: Dir, op: Op, value: Value, v: &View<'_>
         }
         InterInt | JitInt => {
             let f = (float(value) * 1000.0) as f32;
-            fcmp(v.jitter_value(true, true, field == JitInt), op, f)
+            let stdev = field == JitInt;
+            // with src/dst 3.0.8 loads the JITTER DSR's header as a float: a
+            // tiny positive number when the DSR is there, -1 when it is not
+            let hdr = || fcmp(if v.jitter() { 1e-30 } else { -1.0 }, op, f);
+            match dir {
+                Dir::Default | Dir::And => fcmp(v.jitter_value(true, true, stdev), op, f),
+                Dir::Src | Dir::Dst => hdr(),
+                Dir::Or => hdr() || fcmp(v.jitter_value(false, true, stdev), op, f),
+            }
         }
     }
 }

@@ -119,8 +119,8 @@ impl<'a> View<'a> {
     /// Does the record have a NETWORK DSR that reaches the word at `offset`
     /// (from the DSR start), and which value is there? Only the objects
     /// FlowRecord can describe are known: TCP (full object in ra), ICMP, and
-    /// the fragment object. RTP/RTCP objects (UDP) are taken as not reaching,
-    /// since FlowRecord has none of their contents; other flows have none.
+    /// the fragment object. RTP/RTCP objects are there but FlowRecord has none
+    /// of their contents (RTP header fields): read as zeros. Other flows have none.
     pub fn net_word(&self, offset: usize) -> Option<u32> {
         if let Some(t) = self.tcp_net() {
             return match offset {
@@ -153,6 +153,7 @@ impl<'a> View<'a> {
                 }
             }
             KeyKind::Ipv4Frag | KeyKind::Ipv6Frag => (offset + 4 <= 56).then_some(0),
+            _ if self.is_rtp() || self.is_rtcp() => Some(0),
             _ => None,
         }
     }
@@ -213,10 +214,15 @@ impl<'a> View<'a> {
         self.r.src.mpls.is_some() || self.r.dst.mpls.is_some()
     }
 
-    /// ra's two MPLS words: the first and the second label of the DSR.
+    /// ra's two MPLS words: the first and the second word of the DSR's
+    /// labels. With one label, ra's second word is the header of the DSR that
+    /// follows: taken as all ones (a large label, never 0).
     pub fn mpls_labels(&self) -> (u32, u32) {
         let labels: Vec<u32> = [self.r.src.mpls, self.r.dst.mpls].into_iter().flatten().collect();
-        (labels.first().copied().unwrap_or(0), labels.get(1).copied().unwrap_or(0))
+        (
+            labels.first().copied().unwrap_or(0),
+            labels.get(1).copied().unwrap_or(u32::MAX),
+        )
     }
 
     /// The MAC DSR (argus -m): (src, dst, multipath qualifier bits).
