@@ -13,8 +13,8 @@
 //! Whether a packet's link type can be decoded is for the consumer to decide
 //! (`LinkType::is_supported`).
 
-mod bpf;
 pub mod argus_file;
+mod bpf;
 mod error;
 mod gzip;
 mod legacy;

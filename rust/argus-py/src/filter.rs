@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use argus_core::filter::{AddrProto, Dir, Family, Field, Keyword, Node, Op, PortProto, Prim, ProtoQual, Value};
+use argus_core::filter::{
+    AddrProto, Dir, Family, Field, Keyword, Node, Op, PortProto, Prim, ProtoQual, Value,
+};
 use argus_core::record::{AppClass, FlowRecord};
 use argus_format::Far;
 use argus_format::dsr::Dsr;
@@ -40,12 +42,19 @@ fn items<'py>(t: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyAny>>> {
 }
 
 fn arg<'a, 'py>(v: &'a [Bound<'py, PyAny>], i: usize) -> PyResult<&'a Bound<'py, PyAny>> {
-    v.get(i)
-        .ok_or_else(|| bad(format!("{} needs {} parts", v.first().map_or(String::new(), |x| x.to_string()), i + 1)))
+    v.get(i).ok_or_else(|| {
+        bad(format!(
+            "{} needs {} parts",
+            v.first().map_or(String::new(), |x| x.to_string()),
+            i + 1
+        ))
+    })
 }
 
 fn string(v: &[Bound<'_, PyAny>], i: usize) -> PyResult<String> {
-    arg(v, i)?.extract().map_err(|_| bad(format!("part {i} is not a string")))
+    arg(v, i)?
+        .extract()
+        .map_err(|_| bad(format!("part {i} is not a string")))
 }
 
 fn dir(v: &[Bound<'_, PyAny>], i: usize) -> PyResult<Dir> {
@@ -59,11 +68,15 @@ fn op(v: &[Bound<'_, PyAny>], i: usize) -> PyResult<Op> {
 }
 
 fn u32_at(v: &[Bound<'_, PyAny>], i: usize) -> PyResult<u32> {
-    arg(v, i)?.extract().map_err(|_| bad(format!("part {i} is not a 32-bit unsigned number")))
+    arg(v, i)?
+        .extract()
+        .map_err(|_| bad(format!("part {i} is not a 32-bit unsigned number")))
 }
 
 fn bytes(v: &[Bound<'_, PyAny>], i: usize) -> PyResult<Vec<u8>> {
-    arg(v, i)?.extract().map_err(|_| bad(format!("part {i} is not bytes")))
+    arg(v, i)?
+        .extract()
+        .map_err(|_| bad(format!("part {i} is not bytes")))
 }
 
 fn mac(v: &[Bound<'_, PyAny>], i: usize) -> PyResult<[u8; 6]> {
@@ -78,18 +91,33 @@ fn node(t: &Bound<'_, PyAny>) -> PyResult<Node> {
     let tag = string(&v, 0)?;
     let prim = |p: Prim| Ok(Node::Prim(p));
     match tag.as_str() {
-        "and" => Ok(Node::And(Box::new(node(arg(&v, 1)?)?), Box::new(node(arg(&v, 2)?)?))),
-        "or" => Ok(Node::Or(Box::new(node(arg(&v, 1)?)?), Box::new(node(arg(&v, 2)?)?))),
+        "and" => Ok(Node::And(
+            Box::new(node(arg(&v, 1)?)?),
+            Box::new(node(arg(&v, 2)?)?),
+        )),
+        "or" => Ok(Node::Or(
+            Box::new(node(arg(&v, 1)?)?),
+            Box::new(node(arg(&v, 2)?)?),
+        )),
         "not" => Ok(Node::Not(Box::new(node(arg(&v, 1)?)?))),
-        "const" => Ok(Node::Const(arg(&v, 1)?.extract().map_err(|_| bad("const takes a bool".into()))?)),
+        "const" => Ok(Node::Const(
+            arg(&v, 1)?
+                .extract()
+                .map_err(|_| bad("const takes a bool".into()))?,
+        )),
         "kw" => {
             let name = string(&v, 1)?;
-            let kw = Keyword::from_name(&name).ok_or_else(|| bad(format!("unknown keyword {name:?}")))?;
-            prim(Prim::Keyword { kw, dir: dir(&v, 2)? })
+            let kw = Keyword::from_name(&name)
+                .ok_or_else(|| bad(format!("unknown keyword {name:?}")))?;
+            prim(Prim::Keyword {
+                kw,
+                dir: dir(&v, 2)?,
+            })
         }
         "addr" => {
             let p = string(&v, 1)?;
-            let proto = AddrProto::from_name(&p).ok_or_else(|| bad(format!("unknown address qualifier {p:?}")))?;
+            let proto = AddrProto::from_name(&p)
+                .ok_or_else(|| bad(format!("unknown address qualifier {p:?}")))?;
             let fam = match string(&v, 3)?.as_str() {
                 "ipv4" => Family::Ipv4,
                 "ipv6" => Family::Ipv6,
@@ -111,7 +139,8 @@ fn node(t: &Bound<'_, PyAny>) -> PyResult<Node> {
         "port" => {
             let p = string(&v, 1)?;
             prim(Prim::Port {
-                proto: PortProto::from_name(&p).ok_or_else(|| bad(format!("unknown port protocol {p:?}")))?,
+                proto: PortProto::from_name(&p)
+                    .ok_or_else(|| bad(format!("unknown port protocol {p:?}")))?,
                 dir: dir(&v, 2)?,
                 op: op(&v, 3)?,
                 value: u32_at(&v, 4)?,
@@ -120,7 +149,8 @@ fn node(t: &Bound<'_, PyAny>) -> PyResult<Node> {
         "proto" => {
             let q = string(&v, 1)?;
             prim(Prim::Proto {
-                qual: ProtoQual::from_name(&q).ok_or_else(|| bad(format!("unknown proto qualifier {q:?}")))?,
+                qual: ProtoQual::from_name(&q)
+                    .ok_or_else(|| bad(format!("unknown proto qualifier {q:?}")))?,
                 number: u32_at(&v, 2)?,
             })
         }
@@ -129,7 +159,11 @@ fn node(t: &Bound<'_, PyAny>) -> PyResult<Node> {
             let field = Field::from_name(&f).ok_or_else(|| bad(format!("unknown field {f:?}")))?;
             let x = arg(&v, 4)?;
             let value = if field.is_float() {
-                Value::Float(x.extract::<f64>().map_err(|_| bad(format!("{f} takes a number")))? as f32)
+                Value::Float(
+                    x.extract::<f64>()
+                        .map_err(|_| bad(format!("{f} takes a number")))?
+                        as f32,
+                )
             } else {
                 Value::Int(u32_at(&v, 4)?)
             };
@@ -172,7 +206,11 @@ fn eval_all(node: &Node, a: &dyn Array) -> Result<BooleanArray, String> {
         DataType::LargeBinary => a.as_binary::<i64>().iter().map(one).collect(),
         DataType::BinaryView => a.as_binary_view().iter().map(one).collect(),
         DataType::FixedSizeBinary(_) => a.as_fixed_size_binary().iter().map(one).collect(),
-        t => return Err(format!("RecordFilter.mask: expected a binary array of Argus records, got {t}")),
+        t => {
+            return Err(format!(
+                "RecordFilter.mask: expected a binary array of Argus records, got {t}"
+            ));
+        }
     })
 }
 

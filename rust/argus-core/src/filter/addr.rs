@@ -17,10 +17,21 @@ fn hostop(v: &View<'_>, dir: Dir, words: &[u32; 4], masks: &[u32; 4], n: usize) 
         return true;
     }
     let (s, d) = v.addr_words();
-    by_dir(dir, || words_match(&s, words, masks, n), || words_match(&d, words, masks, n))
+    by_dir(
+        dir,
+        || words_match(&s, words, masks, n),
+        || words_match(&d, words, masks, n),
+    )
 }
 
-pub(crate) fn host(proto: AddrProto, dir: Dir, family: Family, words: &[u32; 4], masks: &[u32; 4], v: &View<'_>) -> bool {
+pub(crate) fn host(
+    proto: AddrProto,
+    dir: Dir,
+    family: Family,
+    words: &[u32; 4],
+    masks: &[u32; 4],
+    v: &View<'_>,
+) -> bool {
     let fam = v.fam();
     let v4_ok = matches!(family, Family::Any | Family::Ipv4);
     let v6_ok = matches!(family, Family::Any | Family::Ipv6);
@@ -32,7 +43,9 @@ pub(crate) fn host(proto: AddrProto, dir: Dir, family: Family, words: &[u32; 4],
         AddrProto::Ip => (v4_ok && ipv4()) || (v6_ok && ipv6()),
         AddrProto::Ipv4 | AddrProto::Icmp => ipv4(),
         AddrProto::Ipv6 => ipv6(),
-        AddrProto::Arp => v.arp_flow() && (masks[0] == 0 || (fam == FAM_ARP && hostop(v, dir, words, masks, 1))),
+        AddrProto::Arp => {
+            v.arp_flow() && (masks[0] == 0 || (fam == FAM_ARP && hostop(v, dir, words, masks, 1)))
+        }
     }
 }
 

@@ -227,19 +227,21 @@ pub(crate) fn eval(kw: Keyword, dir: Dir, v: &View<'_>) -> bool {
         Wait => tcp_status(v, 0x40),
         Synack => tcp_status(v, 0x02),
         Finack => tcp_status(v, 0x10),
-        Con => {
-            (v.r.src.pkts > 0 && v.r.dst.pkts > 0 && v.fam() == FAM_IPV4) || tcp_status(v, 0x04)
-        }
+        Con => (v.r.src.pkts > 0 && v.r.dst.pkts > 0 && v.fam() == FAM_IPV4) || tcp_status(v, 0x04),
         // 3.0.8 binary: any mapped-ICMP bit in the ICMP DSR, as a bit test that
         // a missing DSR (-1) passes: every record without one matches
         Icmpmap => v.icmp_dsr().is_none_or(|(q, _, _)| q & 0x07 != 0),
         Echo => v.proto_is(1) && matches!(v.net_icmp_type(), Some(8 | 0)),
         Unreach => {
-            v.icmp_dsr().is_some_and(|(q, _, _)| q == 0x01) || (v.proto_is(1) && v.net_icmp_type() == Some(3))
+            v.icmp_dsr().is_some_and(|(q, _, _)| q == 0x01)
+                || (v.proto_is(1) && v.net_icmp_type() == Some(3))
         }
-        Redirect => v.icmp_dsr().is_some_and(|(q, t, _)| q == 0x02 || (v.proto_is(1) && t == 5)),
+        Redirect => v
+            .icmp_dsr()
+            .is_some_and(|(q, t, _)| q == 0x02 || (v.proto_is(1) && t == 5)),
         Timexed => {
-            v.icmp_dsr().is_some_and(|(q, _, _)| q == 0x04) || (v.proto_is(1) && v.net_icmp_type() == Some(11))
+            v.icmp_dsr().is_some_and(|(q, _, _)| q == 0x04)
+                || (v.proto_is(1) && v.net_icmp_type() == Some(11))
         }
         Rtr => v.proto_is(2) && igmp_type(v) == 0x11,
         Mbr => v.proto_is(2) && igmp_type(v) != 0x11,
@@ -251,7 +253,8 @@ pub(crate) fn eval(kw: Keyword, dir: Dir, v: &View<'_>) -> bool {
         Outbound => false,
         Multicast => {
             let (s, d) = v.addr_words();
-            v.fam() == FAM_IPV4 && (d[0] & 0xf000_0000 >= 0xe000_0000 || s[0] & 0xf000_0000 >= 0xe000_0000)
+            v.fam() == FAM_IPV4
+                && (d[0] & 0xf000_0000 >= 0xe000_0000 || s[0] & 0xf000_0000 >= 0xe000_0000)
         }
         Syn => tcp_flag(v, dir, TH_SYN),
         Fin => tcp_flag(v, dir, TH_FIN),
@@ -289,5 +292,9 @@ pub(crate) fn eval(kw: Keyword, dir: Dir, v: &View<'_>) -> bool {
 /// reports, a non-0x11 response time in queries).
 fn igmp_type(v: &View<'_>) -> u8 {
     let k = &v.r.key;
-    if v.fam() == FAM_IPV6 { k.a[11] } else { (k.pa >> 8) as u8 }
+    if v.fam() == FAM_IPV6 {
+        k.a[11]
+    } else {
+        (k.pa >> 8) as u8
+    }
 }

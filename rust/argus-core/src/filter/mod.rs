@@ -231,12 +231,21 @@ pub enum Prim {
 impl Prim {
     /// An address test from an address literal's bytes (4 or 16, or none for
     /// [`Family::Any`]) and mask bytes of the same length.
-    pub fn address(proto: AddrProto, dir: Dir, family: Family, addr: &[u8], mask: &[u8]) -> Option<Prim> {
+    pub fn address(
+        proto: AddrProto,
+        dir: Dir,
+        family: Family,
+        addr: &[u8],
+        mask: &[u8],
+    ) -> Option<Prim> {
         let (words, masks) = match family {
             Family::Ipv4 => {
                 let a: [u8; 4] = addr.try_into().ok()?;
                 let m: [u8; 4] = mask.try_into().ok()?;
-                ([u32::from_be_bytes(a), 0, 0, 0], [u32::from_be_bytes(m), 0, 0, 0])
+                (
+                    [u32::from_be_bytes(a), 0, 0, 0],
+                    [u32::from_be_bytes(m), 0, 0, 0],
+                )
             }
             Family::Ipv6 => {
                 let a: [u8; 16] = addr.try_into().ok()?;

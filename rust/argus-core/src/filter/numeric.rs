@@ -93,7 +93,18 @@ impl Field {
         use Field::*;
         matches!(
             self,
-            Dur | Rate | Load | Ploss | Pcr | Inter | Intpktact | Intpktidle | Jit | Jitact | Jitidle | InterInt | JitInt
+            Dur | Rate
+                | Load
+                | Ploss
+                | Pcr
+                | Inter
+                | Intpktact
+                | Intpktidle
+                | Jit
+                | Jitact
+                | Jitidle
+                | InterInt
+                | JitInt
         )
     }
 }
@@ -127,7 +138,8 @@ fn fcmp(f: f32, op: Op, v: f32) -> bool {
     let lt = a < b || (a == 0.0 && b == 0.0 && !(!a.is_sign_negative() && b.is_sign_negative()));
     match op {
         Op::Eq => {
-            (a - b).abs() <= 0.1f64.powi(7) && (a != 0.0 || a.is_sign_negative() == b.is_sign_negative())
+            (a - b).abs() <= 0.1f64.powi(7)
+                && (a != 0.0 || a.is_sign_negative() == b.is_sign_negative())
         }
         Op::Gt => gt,
         Op::Le => !gt,
@@ -155,7 +167,11 @@ pub(crate) fn compare(field: Field, dir: Dir, op: Op, value: Value, v: &View<'_>
     let k = i64::from(int(value));
     let r = &v.r;
     let int_dir = |s: Option<u64>, d: Option<u64>| {
-        by_dir(dir, || cmp(s.map(|x| x as i64), op, k), || cmp(d.map(|x| x as i64), op, k))
+        by_dir(
+            dir,
+            || cmp(s.map(|x| x as i64), op, k),
+            || cmp(d.map(|x| x as i64), op, k),
+        )
     };
     let attr = v.ipattr();
     let at = |src: bool, f: fn(&crate::record::DirMetrics) -> u64| {
@@ -170,12 +186,29 @@ pub(crate) fn compare(field: Field, dir: Dir, op: Op, value: Value, v: &View<'_>
                     at(false, |m| u64::from(m.ip_id.swap_bytes())),
                 )
         }
-        Ttl => v.fam() == FAM_IPV4 && int_dir(at(true, |m| u64::from(m.ttl)), at(false, |m| u64::from(m.ttl))),
-        Tos => v.fam() == FAM_IPV4 && int_dir(at(true, |m| u64::from(m.tos)), at(false, |m| u64::from(m.tos))),
+        Ttl => {
+            v.fam() == FAM_IPV4
+                && int_dir(
+                    at(true, |m| u64::from(m.ttl)),
+                    at(false, |m| u64::from(m.ttl)),
+                )
+        }
+        Tos => {
+            v.fam() == FAM_IPV4
+                && int_dir(
+                    at(true, |m| u64::from(m.tos)),
+                    at(false, |m| u64::from(m.tos)),
+                )
+        }
         Dsb => {
             let t = |src: bool| at(src, |m| u64::from(m.tos)).map(|x| x as u32);
             let kk = int(value) << 2;
-            v.fam() == FAM_IPV4 && by_dir(dir, || mcmp(t(true), 0xfc, op, kk), || mcmp(t(false), 0xfc, op, kk))
+            v.fam() == FAM_IPV4
+                && by_dir(
+                    dir,
+                    || mcmp(t(true), 0xfc, op, kk),
+                    || mcmp(t(false), 0xfc, op, kk),
+                )
         }
         Vid | Vpri => {
             // 3.0.8 tests equality whatever the comparison word
@@ -199,17 +232,22 @@ pub(crate) fn compare(field: Field, dir: Dir, op: Op, value: Value, v: &View<'_>
         }
         Mid => {
             let (a, b) = v.mpls_labels();
-            let (a, b) = if v.mpls() { (Some(a), Some(b)) } else { (None, None) };
+            let (a, b) = if v.mpls() {
+                (Some(a), Some(b))
+            } else {
+                (None, None)
+            };
             let kk = int(value) << 12;
-            by_dir(dir, || mcmp(a, 0xffff_f000, op, kk), || mcmp(b, 0xffff_f000, op, kk))
+            by_dir(
+                dir,
+                || mcmp(a, 0xffff_f000, op, kk),
+                || mcmp(b, 0xffff_f000, op, kk),
+            )
         }
         Bytes => int_dir(Some(r.src.bytes), Some(r.dst.bytes)),
         Pkts => int_dir(Some(r.src.pkts), Some(r.dst.pkts)),
         Appbytes => int_dir(Some(r.src.appbytes), Some(r.dst.appbytes)),
-        Tcpb => int_dir(
-            v.net_word(36).map(u64::from),
-            v.net_word(84).map(u64::from),
-        ),
+        Tcpb => int_dir(v.net_word(36).map(u64::from), v.net_word(84).map(u64::from)),
         Seq => cmp(Some(i64::from(r.seq)), op, k),
         Spi => {
             let spi = match r.key.kind {
@@ -286,7 +324,11 @@ fn portop(p: u8, dir: Dir, op: Op, k: u32, v: &View<'_>) -> bool {
         return false;
     }
     let (s, d) = (i64::from(v.r.key.pa), i64::from(v.r.key.pb));
-    by_dir(dir, || cmp(Some(s), op, i64::from(k)), || cmp(Some(d), op, i64::from(k)))
+    by_dir(
+        dir,
+        || cmp(Some(s), op, i64::from(k)),
+        || cmp(Some(d), op, i64::from(k)),
+    )
 }
 
 pub(crate) fn port(proto: PortProto, dir: Dir, op: Op, k: u32, v: &View<'_>) -> bool {

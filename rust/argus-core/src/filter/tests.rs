@@ -31,7 +31,10 @@ fn protocol_keywords_and_connectives() {
     assert!(kw("udp").matches(&r));
     assert!(!kw("tcp").matches(&r));
     assert!(kw("ip").matches(&r) && kw("ipv4").matches(&r) && !kw("ipv6").matches(&r));
-    let n = Node::Or(Box::new(kw("tcp")), Box::new(Node::Not(Box::new(kw("icmp")))));
+    let n = Node::Or(
+        Box::new(kw("tcp")),
+        Box::new(Node::Not(Box::new(kw("icmp")))),
+    );
     assert!(n.matches(&r));
     assert!(kw("far").matches(&r) && !kw("man").matches(&r));
 }
@@ -91,7 +94,16 @@ fn hosts_and_nets() {
     a6.key.a = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
     let mut m = [0u8; 16];
     m[..4].copy_from_slice(&[255; 4]);
-    let net6 = Node::Prim(Prim::address(AddrProto::Default, Dir::Default, Family::Ipv6, &a6.key.a, &m).unwrap());
+    let net6 = Node::Prim(
+        Prim::address(
+            AddrProto::Default,
+            Dir::Default,
+            Family::Ipv6,
+            &a6.key.a,
+            &m,
+        )
+        .unwrap(),
+    );
     assert!(net6.matches(&a6));
     assert!(!net6.matches(&r));
 }

@@ -109,10 +109,18 @@ impl<'a> View<'a> {
         Some(TcpNet {
             status: st,
             options: self.r.tcp_options,
-            sflags: if self.r.tcp_init { s.tcp_flags } else { flags(s) },
+            sflags: if self.r.tcp_init {
+                s.tcp_flags
+            } else {
+                flags(s)
+            },
             dflags: if self.r.tcp_init { 0 } else { flags(d) },
             sbase: s.tcp_base.unwrap_or(0),
-            dbase: if self.r.tcp_init { 0 } else { d.tcp_base.unwrap_or(0) },
+            dbase: if self.r.tcp_init {
+                0
+            } else {
+                d.tcp_base.unwrap_or(0)
+            },
         })
     }
 
@@ -218,7 +226,10 @@ impl<'a> View<'a> {
     /// labels. With one label, ra's second word is the header of the DSR that
     /// follows: taken as all ones (a large label, never 0).
     pub fn mpls_labels(&self) -> (u32, u32) {
-        let labels: Vec<u32> = [self.r.src.mpls, self.r.dst.mpls].into_iter().flatten().collect();
+        let labels: Vec<u32> = [self.r.src.mpls, self.r.dst.mpls]
+            .into_iter()
+            .flatten()
+            .collect();
         (
             labels.first().copied().unwrap_or(0),
             labels.get(1).copied().unwrap_or(u32::MAX),
@@ -265,7 +276,11 @@ impl<'a> View<'a> {
             return secs(m.start, m.last.max(m.start));
         }
         let sender = if s.pkts > 0 { src } else { !src };
-        if sender && (s.pkts > 0 || d.pkts > 0) { self.dur() } else { 0.0 }
+        if sender && (s.pkts > 0 || d.pkts > 0) {
+            self.dur()
+        } else {
+            0.0
+        }
     }
 
     /// (rate, load) of one direction: `(pkts-1)/t`, `(bytes - bytes/pkts)*8/t`
