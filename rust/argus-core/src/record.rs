@@ -134,6 +134,9 @@ pub struct FlowRecord {
     pub dst: DirMetrics,
     /// TCP status bits and option bits (absent for non-TCP flows).
     pub tcp_status: Option<u32>,
+    /// TCP connection state when the record was made (BSD `TCPS_*` number,
+    /// as in Argus's TCP object; `ra` shows loss only where it is not 0).
+    pub tcp_state: u8,
     pub tcp_options: u32,
     pub synack_usec: u32,
     pub ackdat_usec: u32,

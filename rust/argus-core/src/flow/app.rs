@@ -76,6 +76,14 @@ impl PacketApp {
     }
 }
 
+impl PacketApp {
+    /// Argus's length once it stepped over the TCP header: what its TCP
+    /// tracker takes as the segment's payload length.
+    pub fn tcp_len(&self) -> i32 {
+        (self.base - self.tcp_header.unwrap_or(0)) as i32
+    }
+}
+
 const ICMP_INFO_TYPES: [u8; 10] = [0, 8, 9, 10, 13, 14, 15, 16, 17, 18];
 
 fn be16(d: &[u8], at: usize) -> Option<u16> {

@@ -51,7 +51,8 @@ pub enum TcpState {
     TimeWait = 10,
 }
 
-/// One direction of a TCP connection.
+/// One direction of a TCP connection: Argus's `ArgusTCPObjectMetrics`,
+/// whose counters are unsigned 32-bit and wrap as Argus's do.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TcpDir {
     pub status: u32,
@@ -61,8 +62,13 @@ pub struct TcpDir {
     pub win: u16,
     pub winshift: u8,
     pub flags: u8,
-    pub bytes: u64,
-    pub winbytes: i64,
+    pub bytes: u32,
+    /// Bytes sent and not yet acknowledged.
+    pub winbytes: u32,
+    /// Windows (acknowledgements that moved on) counted for the peer.
+    pub winnum: u32,
+    /// Sequence bytes of earlier rollovers (Argus keeps them here).
+    pub ackbytes: u32,
     pub retrans: u32,
     pub lasttime: i64,
     pub last_ipid: u16,
@@ -100,9 +106,13 @@ pub struct TcpConn {
 #[derive(Clone, Copy, Debug)]
 pub struct Segment {
     pub tcp: Tcp,
-    /// Payload length the IP header claims.
-    pub len: u32,
+    /// Payload length as Argus takes it: its running packet length less the
+    /// TCP header (see `app::PacketApp::tcp_len`); negative for a header
+    /// longer than the segment, and then wrapped into the counters as
+    /// Argus's `int` is.
+    pub len: i32,
     pub now: i64,
+    /// IP identification as Argus compares it (see `update::argus_ipid`).
     pub ipid: u16,
     /// True when the segment travels in the flow's source direction.
     pub forward: bool,
@@ -126,7 +136,7 @@ impl TcpConn {
         };
         let t = s.tcp;
         let flags = t.flags;
-        let len = s.len;
+        let len = s.len as u32;
         self.options |= t.options;
         let (me, peer) = self.dirs(s.forward);
         if let Some(ws) = t.wscale {
@@ -135,7 +145,7 @@ impl TcpConn {
         me.lasttime = s.now;
         if flags & TH_RST != 0 {
             me.status |= RESET;
-            me.bytes += u64::from(len);
+            me.bytes = me.bytes.wrapping_add(len);
             me.flags |= flags;
             if t.seq != 0 {
                 me.seqbase = t.seq.wrapping_sub(1);
@@ -149,7 +159,7 @@ impl TcpConn {
             self.state = TcpState::Listen;
             return;
         }
-        me.bytes += u64::from(len);
+        me.bytes = me.bytes.wrapping_add(len);
         me.flags |= flags;
         match flags & (TH_SYN | TH_ACK | TH_FIN | TH_PUSH | TH_URG) {
             TH_SYN => {
@@ -248,18 +258,20 @@ impl TcpConn {
         outcome
     }
 
-    /// Sequence-space bookkeeping; false when the segment is a duplicate.
+    /// Sequence-space bookkeeping (ArgusUpdateTCPSequence, with its unsigned
+    /// arithmetic); false when the segment is a duplicate.
     fn update_sequence(&mut self, s: &Segment) -> bool {
         let t = s.tcp;
         let flags = t.flags;
         if flags == TH_SYN {
             return true;
         }
-        let len = s.len;
+        let len = s.len as u32;
         let seq = t.seq;
         let newseq = seq.wrapping_add(len);
         let mut in_protocol = true;
-        let (me, peer) = self.dirs(s.forward);
+        let forward = s.forward;
+        let (me, peer) = self.dirs(forward);
         let last_ipid = me.last_ipid;
         if t.win == 0 && flags & (TH_FIN | TH_RST) == 0 {
             me.status |= WINDOW_SHUT;
@@ -268,10 +280,10 @@ impl TcpConn {
             me.win = t.win;
         }
         if len != 0 && peer.win != 0 {
+            me.bytes = me.bytes.wrapping_add(len);
             if me.winbytes == 0 {
                 in_protocol = false;
             }
-            me.bytes += u64::from(len);
             if me.flags & TH_FIN != 0 {
                 if seq < me.seq {
                     me.retrans += 1;
@@ -281,14 +293,15 @@ impl TcpConn {
                 }
             }
             if flags & TH_SYN == 0 {
-                me.winbytes += i64::from(len);
+                me.winbytes = me.winbytes.wrapping_add(len);
             }
         } else {
             in_protocol = false;
         }
         let mut duplicate = false;
         if newseq < seq {
-            // Sequence space wrapped.
+            // Sequence space wrapped: the bytes so far go to the rollover count.
+            me.ackbytes = me.ackbytes.wrapping_add(me.seq.wrapping_sub(me.seqbase));
             me.seqbase = newseq;
             me.seq = newseq;
         } else if me.seqbase == 0 {
@@ -296,7 +309,6 @@ impl TcpConn {
             me.seq = newseq;
         } else if len != 0 {
             if s.track_duplicates && s.ipid != 0 && last_ipid == s.ipid {
-                me.status |= DUPLICATES;
                 duplicate = true;
             } else {
                 if peer.win != 0 {
@@ -305,7 +317,7 @@ impl TcpConn {
                         if behind < (u32::from(me.win) >> me.winshift) {
                             me.retrans += 1;
                             me.status |= PKTS_RETRANS;
-                            me.winbytes -= i64::from(len);
+                            me.winbytes = me.winbytes.wrapping_sub(len);
                             in_protocol = false;
                         }
                     } else {
@@ -314,18 +326,16 @@ impl TcpConn {
                             let dipid = i32::from(s.ipid) - i32::from(last_ipid);
                             if last_ipid != 0 && dipid < 0 && dipid > -5000 {
                                 me.status |= OUTOFORDER;
-                            } else if me.winbytes
-                                > i64::from(maxseq.wrapping_sub(1).wrapping_sub(peer.ack))
-                            {
+                            } else if me.winbytes > maxseq.wrapping_sub(1).wrapping_sub(peer.ack) {
                                 me.retrans += 1;
                                 me.status |= PKTS_RETRANS;
-                                me.winbytes -= i64::from(len);
+                                me.winbytes = me.winbytes.wrapping_sub(len);
                                 in_protocol = false;
                             } else if newseq < me.seq {
                                 if seq == peer.ack.wrapping_add(1) {
                                     me.retrans += 1;
                                     me.status |= PKTS_RETRANS;
-                                    me.winbytes -= i64::from(len);
+                                    me.winbytes = me.winbytes.wrapping_sub(len);
                                 } else {
                                     me.status |= OUTOFORDER;
                                 }
@@ -338,21 +348,32 @@ impl TcpConn {
             }
         }
         if duplicate {
+            // Argus marks duplicates on the source side's status whichever
+            // way the packet went (SRC_ or DST_DUPLICATES by direction).
+            self.src.status |= if forward {
+                SRC_DUPLICATES
+            } else {
+                DST_DUPLICATES
+            };
             self.in_protocol = in_protocol;
             return false;
         }
         if t.ack != 0 && flags & TH_ACK != 0 {
             let ack1 = t.ack.wrapping_sub(1);
             if me.ack != 0 && peer.seq > me.ack {
-                peer.winbytes = i64::from(peer.seq.wrapping_sub(1).wrapping_sub(me.ack));
+                peer.winbytes = peer.seq.wrapping_sub(1).wrapping_sub(me.ack);
             }
             if me.ack != ack1 {
                 if me.ack == 0 || peer.seq == t.ack {
                     peer.winbytes = 0;
+                    if peer.seq == t.ack {
+                        peer.winnum = peer.winnum.wrapping_add(1);
+                    }
                 } else if flags & TH_SYN == 0 {
-                    let win = i64::from(ack1.wrapping_sub(me.ack) as i32);
-                    let win = peer.winbytes.min(win);
-                    peer.winbytes -= win;
+                    // Acknowledged bytes leave the window, never more than it holds.
+                    let acked = ack1.wrapping_sub(me.ack);
+                    peer.winbytes -= peer.winbytes.min(acked);
+                    peer.winnum = peer.winnum.wrapping_add(1);
                 }
                 me.ack = ack1;
             }
@@ -509,7 +530,9 @@ impl TcpConn {
             d.flags = 0;
             d.bytes = 0;
             d.winbytes = 0;
+            d.ackbytes = 0;
             d.seqbase = d.seq;
+            d.last_ipid = 0;
         }
     }
 

@@ -1178,3 +1178,123 @@ fn layer2_frames_count_whole_as_application_bytes() {
     assert_eq!(recs.len(), 1);
     assert_eq!(app_bytes(&recs[0]), (60, 0));
 }
+
+// ---------------------------------------------------------------- TCP loss (sloss/dloss)
+
+/// Ethernet + IPv4 + TCP with a chosen IP identification.
+#[allow(clippy::too_many_arguments)]
+fn eth_tcp_id(
+    src: [u8; 4],
+    sport: u16,
+    dst: [u8; 4],
+    dport: u16,
+    ipid: u16,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let t = tcp(sport, dport, seq, ack, flags, 65535, &[], payload);
+    eth(
+        mac(dst),
+        mac(src),
+        0x0800,
+        &ipv4_full(6, src, dst, &[], ipid, 0, &t),
+    )
+}
+
+#[test]
+fn retransmitted_data_is_counted_with_the_connection_state() {
+    // ra: "sloss 1 dloss 0", flags " e s": ra shows the count only where
+    // the TCP object's state is not 0, so the record carries the state.
+    let (c, s) = (IP_C, IP_B);
+    let mut run = Run::new();
+    let frames = [
+        eth_tcp(c, 40000, s, 80, 1000, 0, TH_SYN, &[]),
+        eth_tcp(s, 80, c, 40000, 5000, 1001, TH_SYN | TH_ACK, &[]),
+        eth_tcp(c, 40000, s, 80, 1001, 5001, TH_ACK, &[]),
+        eth_tcp(c, 40000, s, 80, 1001, 5001, TH_PSH | TH_ACK, &[b'a'; 100]),
+        eth_tcp(s, 80, c, 40000, 5001, 1101, TH_ACK, &[]),
+        eth_tcp(c, 40000, s, 80, 1001, 5001, TH_PSH | TH_ACK, &[b'a'; 100]),
+    ];
+    for (i, f) in frames.iter().enumerate() {
+        run.feed(T0 + i as i64 * 10 * MS, f);
+    }
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1, "{recs:#?}");
+    let r = &recs[0];
+    assert_eq!((r.src.retrans, r.dst.retrans), (1, 0));
+    assert_eq!(r.tcp_state, tcp::TcpState::Established as u8);
+    assert_eq!(flags(r).chars().nth(3), Some('s'));
+}
+
+#[test]
+fn ip_ids_are_compared_as_argus_keeps_them_byte_swapped() {
+    // Argus keeps the IPv4 id unconverted, so on a little-endian host
+    // 0x0001 -> 0x0500 (an increase) reads as 0x0100 -> 0x0005, a small
+    // decrease: the in-sequence segment is taken as out of order (ra " e i").
+    let (c, s) = (IP_C, IP_B);
+    let mut run = Run::new();
+    let frames = [
+        eth_tcp_id(c, 40000, s, 80, 0x0100, 1000, 0, TH_SYN, &[]),
+        eth_tcp_id(s, 80, c, 40000, 0x0900, 5000, 1001, TH_SYN | TH_ACK, &[]),
+        eth_tcp_id(c, 40000, s, 80, 0x0101, 1001, 5001, TH_ACK, &[]),
+        eth_tcp_id(c, 40000, s, 80, 0x0001, 1001, 5001, TH_ACK, &[b'a'; 10]),
+        eth_tcp_id(s, 80, c, 40000, 0x0901, 5001, 1011, TH_ACK, &[]),
+        eth_tcp_id(c, 40000, s, 80, 0x0500, 1011, 5001, TH_ACK, &[b'b'; 10]),
+    ];
+    for (i, f) in frames.iter().enumerate() {
+        run.feed(T0 + i as i64 * 10 * MS, f);
+    }
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1, "{recs:#?}");
+    let r = &recs[0];
+    let st = r.tcp_status.expect("tcp");
+    assert_eq!(st & tcp::OUTOFORDER, tcp::SRC_OUTOFORDER);
+    assert_eq!((r.src.retrans, r.dst.retrans), (0, 0));
+    assert_eq!(flags(r).chars().nth(3), Some('i'));
+}
+
+#[test]
+fn acknowledgements_never_take_more_than_the_window_holds() {
+    // The SYN-ACK comes first; the client's first ACK then "acknowledges"
+    // backwards from the ack the SYN-ACK implied. Argus's unsigned window
+    // arithmetic keeps the server's window at 0 there, so its first data is
+    // no retransmission; only the late SYN counts (ra turns the record
+    // around: "e d tcp 10.0.0.9 -> 10.0.0.2 ... sloss 1 dloss 0 CLO").
+    let (c, s) = (IP_C, IP_B);
+    let mut run = Run::new();
+    let frames = [
+        eth_tcp(
+            s,
+            80,
+            c,
+            40000,
+            3_185_309_716,
+            3_810_442_575,
+            TH_SYN | TH_ACK,
+            &[],
+        ),
+        eth_tcp(c, 40000, s, 80, 3_810_442_574, 0, TH_SYN, &[]),
+        eth_tcp(c, 40000, s, 80, 3_810_442_575, 3_185_309_717, TH_ACK, &[]),
+        eth_tcp(s, 80, c, 40000, 3_185_309_717, 3_810_442_590, TH_ACK, &[]),
+        eth_tcp(
+            s,
+            80,
+            c,
+            40000,
+            3_185_309_717,
+            3_810_442_590,
+            TH_PSH | TH_ACK,
+            &[b'h'; 88],
+        ),
+    ];
+    for (i, f) in frames.iter().enumerate() {
+        run.feed(T0 + i as i64 * 10 * MS, f);
+    }
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1, "{recs:#?}");
+    let r = &recs[0];
+    assert_eq!(saddr(r), "10.0.0.2");
+    assert_eq!((r.src.retrans, r.dst.retrans), (0, 1));
+}

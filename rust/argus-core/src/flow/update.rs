@@ -44,9 +44,9 @@ impl Engine {
         if let (Some(t), true) = (d.tcp, is_tcp_flow(&f.key)) {
             let seg = Segment {
                 tcp: t,
-                len: d.payload_len,
+                len: self.app.tcp_len(),
                 now: ts,
-                ipid: d.ip_id as u16,
+                ipid: argus_ipid(d),
                 forward,
                 track_duplicates: track_dup,
             };
@@ -169,9 +169,9 @@ impl Engine {
         if let Some(t) = d.tcp {
             let seg = Segment {
                 tcp: t,
-                len: d.payload_len,
+                len: self.app.tcp_len(),
                 now: ts,
-                ipid: d.ip_id as u16,
+                ipid: argus_ipid(d),
                 forward: true,
                 track_duplicates: self.opts.track_duplicates,
             };
@@ -273,6 +273,17 @@ impl Engine {
         {
             self.frags.forget_parent(&old, slot);
         }
+    }
+}
+
+/// The IP identification as Argus's TCP tracker compares it: the IPv4
+/// field as it lies in memory (IPATTR keeps it unconverted, so a
+/// little-endian host sees it byte-swapped), 0 for IPv6 (ArgusUpdateFlow).
+fn argus_ipid(d: &Decoded) -> u16 {
+    if d.family == Family::Ipv4 {
+        (d.ip_id as u16).swap_bytes()
+    } else {
+        0
     }
 }
 
@@ -411,6 +422,7 @@ fn zero_record(rec: &mut FlowRecord) {
 /// Copy TCP connection facts into a record being emitted.
 pub(super) fn finish_tcp(rec: &mut FlowRecord, t: &TcpConn) {
     rec.tcp_status = Some(t.record_status());
+    rec.tcp_state = t.state as u8;
     rec.tcp_init = !t.perf;
     rec.tcp_options = t.options;
     rec.synack_usec = t.synack_usec;

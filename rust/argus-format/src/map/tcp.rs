@@ -1,8 +1,9 @@
 //! The TCP NETWORK object from a record's TCP facts, and back.
 //!
 //! FlowRecord keeps what `ra` shows (status, options, flags, scaled window,
-//! sequence base, retransmissions); the object's other members (TCP state
-//! number, per-direction seq/ack/byte counters, last times) are not in the
+//! sequence base, retransmissions, TCP state number — `ra` shows a record's
+//! loss only when the state is not 0); the object's other members
+//! (per-direction seq/ack/byte counters, last times) are not in the
 //! record and are written as 0 — a 0 `seq` is also what keeps `ra` from
 //! inventing sequence gaps (flag `g`) from them.
 
@@ -62,12 +63,12 @@ pub(crate) fn tcp_network(r: &FlowRecord, perf: bool, init_window: bool) -> Opti
             subtype::TCP_PERF,
             NetBody::TcpPerf(TcpPerf {
                 status,
+                state: u32::from(r.tcp_state),
                 options: r.tcp_options,
                 synack_usec: r.synack_usec,
                 ackdat_usec: r.ackdat_usec,
                 src: dir(&r.src),
                 dst: dir(&r.dst),
-                ..TcpPerf::default()
             }),
         )
     } else {
@@ -102,6 +103,7 @@ pub(crate) fn read_tcp(r: &mut FlowRecord, n: &Network) -> bool {
     match &n.body {
         NetBody::TcpPerf(t) => {
             r.tcp_status = Some(t.status);
+            r.tcp_state = t.state as u8;
             r.tcp_options = t.options;
             r.synack_usec = t.synack_usec;
             r.ackdat_usec = t.ackdat_usec;
@@ -135,7 +137,29 @@ pub(crate) fn read_tcp(r: &mut FlowRecord, n: &Network) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::unscale;
+    use super::{read_tcp, tcp_network, unscale};
+    use crate::dsr::network::NetBody;
+    use argus_core::record::FlowRecord;
+
+    #[test]
+    fn tcp_state_goes_into_the_perf_object_and_back() {
+        // ra shows sloss/dloss only when the object's state is not 0.
+        let mut r = FlowRecord {
+            tcp_status: Some(0x104),
+            tcp_state: 4,
+            ..FlowRecord::default()
+        };
+        r.src.pkts = 3;
+        r.src.retrans = 2;
+        let n = tcp_network(&r, true, false).expect("tcp object");
+        let NetBody::TcpPerf(t) = &n.body else {
+            panic!("{n:?}")
+        };
+        assert_eq!((t.state, t.src.retrans), (4, 2));
+        let mut back = FlowRecord::default();
+        assert!(read_tcp(&mut back, &n));
+        assert_eq!((back.tcp_state, back.src.retrans), (4, 2));
+    }
 
     #[test]
     fn window_unscaling_keeps_the_product() {

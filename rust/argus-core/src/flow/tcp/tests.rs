@@ -25,7 +25,7 @@ fn seg_win(forward: bool, flags: u8, seq: u32, ack: u32, win: u16, len: u32, now
             options: 0,
             header_len: 20,
         },
-        len,
+        len: len as i32,
         now,
         ipid: 0,
         forward,
