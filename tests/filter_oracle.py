@@ -68,7 +68,7 @@ class ArgusFile:
 
     def ra_select(self, expr: str) -> tuple[Counter[str] | None, str]:
         """The lines real ra prints for `expr` (a multiset); None (and ra's message) if ra rejects it."""
-        rc, lines, err = ra_lines(self.path, expr)
+        _, lines, err = ra_lines(self.path, expr)
         if "syntax error" in err or "rejects all records" in err:
             return None, err.strip()
         return Counter(lines), err.strip()
@@ -76,7 +76,7 @@ class ArgusFile:
     def lines_of(self, chosen: list[bool | None]) -> Counter[str]:
         """The lines of the records a mask selects."""
         assert len(chosen) == len(self.lines)
-        return Counter(line for line, ok in zip(self.lines, chosen) if ok)
+        return Counter(line for line, ok in zip(self.lines, chosen, strict=True) if ok)
 
 
 def load_argus_file(pcap: Path, out: Path, args: list[str]) -> ArgusFile | None:
@@ -84,7 +84,7 @@ def load_argus_file(pcap: Path, out: Path, args: list[str]) -> ArgusFile | None:
     if not make_argus_file(pcap, out, args):
         return None
     records = split_records(out.read_bytes())
-    rc, lines, _ = ra_lines(out, None)
+    _, lines, _ = ra_lines(out, None)
     if len(lines) != len(records):
         raise AssertionError(f"{pcap.name}: {len(records)} flow records but ra printed {len(lines)} lines")
     return ArgusFile(out, records, lines)

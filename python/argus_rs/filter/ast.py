@@ -130,7 +130,10 @@ class Inode:
 
 @dataclass(frozen=True)
 class Port:
-    """A TCP/UDP port test; ``proto`` is ``"any"`` (TCP or UDP), ``"tcp"``, ``"udp"``, ``"udt"``, ``"rtp"`` or ``"rtcp"``."""
+    """A TCP/UDP port test.
+
+    ``proto`` is ``"any"`` (TCP or UDP), ``"tcp"``, ``"udp"``, ``"udt"``, ``"rtp"`` or ``"rtcp"``.
+    """
 
     proto: str
     dir: Direction
@@ -140,7 +143,11 @@ class Port:
 
 @dataclass(frozen=True)
 class Protocol:
-    """``[qual] proto N``: IP protocol number (``qual`` ``""``, ``ip``, ``ipv4``, ``ipv6``), ethertype (``link``) or ``arp``."""
+    """``[qual] proto N``.
+
+    An IP protocol number (``qual`` ``""``, ``ip``, ``ipv4``, ``ipv6``), an ethertype
+    (``link``), or any ARP flow (``arp``).
+    """
 
     qual: str
     number: int
@@ -162,7 +169,21 @@ class Compare:
     value: int | float
 
 
-Node = And | Or | Not | Const | Keyword | Address | EtherAddress | ArpHardware | SourceId | Inode | Port | Protocol | Compare
+Node = (
+    And
+    | Or
+    | Not
+    | Const
+    | Keyword
+    | Address
+    | EtherAddress
+    | ArpHardware
+    | SourceId
+    | Inode
+    | Port
+    | Protocol
+    | Compare
+)
 
 
 def to_core(node: Node) -> CoreTuple:

@@ -37,7 +37,7 @@ ETHERTYPE_NUMBERS: dict[str, int] = {
     "aoe": 34978, "brd": 34990, "oui": 34999, "gse": 35000, "rsn": 35015, "tipc": 35018, "lldp": 35020,
     "3gpp": 35026, "invis": 35478, "loop": 36864, "xnssm": 36865, "3coms": 36866, "3coml": 36867, "rtmac": 36897,
     "rtcfg": 36898, "nrludt": 48879, "fcft": 64764, "ramo": 65280, "*": 65535,
-}
+}  # fmt: skip
 
 #: IANA DSCP names, in the order Argus matches them (``dsb NAME``: the name must start with the label).
 DSCP_CODES: list[tuple[str, int]] = [

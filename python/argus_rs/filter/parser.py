@@ -700,12 +700,10 @@ class Parser:
 
     def ecode(self, text: str, q: Qual, t: Token) -> Node:
         mac = bytes(int(x, 16) for x in text.split(":"))
-        if q.proto == "link":
-            if q.addr in ("", "host"):
-                return EtherAddress(_dir(q), mac)
-        elif q.proto == "arp":
-            if q.addr == "host":
-                return ArpHardware(mac)
+        if q.proto == "link" and q.addr in ("", "host"):
+            return EtherAddress(_dir(q), mac)
+        if q.proto == "arp" and q.addr == "host":
+            return ArpHardware(mac)
         if q.proto in ("link", "arp"):
             # 3.0.8 generates no test here: alone it accepts everything
             self.null_blocks.append(t)

@@ -117,8 +117,8 @@ fn cmp(a: Option<i64>, op: Op, k: i64) -> bool {
         Op::Eq => a == Some(k),
         Op::Gt => a.is_some_and(|a| a > k),
         Op::Ge => a.is_some_and(|a| a >= k),
-        Op::Lt => !a.is_some_and(|a| a >= k),
-        Op::Le => !a.is_some_and(|a| a > k),
+        Op::Lt => a.is_none_or(|a| a < k),
+        Op::Le => a.is_none_or(|a| a <= k),
     }
 }
 
@@ -135,7 +135,8 @@ fn fcmp(f: f32, op: Op, v: f32) -> bool {
     let r = |x: f32| (f64::from(x) * p).round() / p;
     let (a, b) = (r(f), r(v));
     let gt = a > b || (a == 0.0 && b == 0.0 && !a.is_sign_negative() && b.is_sign_negative());
-    let lt = a < b || (a == 0.0 && b == 0.0 && !(!a.is_sign_negative() && b.is_sign_negative()));
+    // with both zero, "less" holds unless +0 against -0
+    let lt = a < b || (a == 0.0 && b == 0.0 && (a.is_sign_negative() || !b.is_sign_negative()));
     match op {
         Op::Eq => {
             (a - b).abs() <= 0.1f64.powi(7)
@@ -293,7 +294,7 @@ pub(crate) fn compare(field: Field, dir: Dir, op: Op, value: Value, v: &View<'_>
         Inter | Intpktact | Intpktidle | Jit | Jitact | Jitidle => {
             let stdev = matches!(field, Jit | Jitact | Jitidle);
             let active = !matches!(field, Intpktidle | Jitidle);
-            let f = (float(value) * 1000.0) as f32;
+            let f = float(value) * 1000.0;
             let s = || fcmp(v.jitter_value(true, active, stdev), op, f);
             match dir {
                 Dir::Src => s(),
@@ -304,7 +305,7 @@ pub(crate) fn compare(field: Field, dir: Dir, op: Op, value: Value, v: &View<'_>
             }
         }
         InterInt | JitInt => {
-            let f = (float(value) * 1000.0) as f32;
+            let f = float(value) * 1000.0;
             let stdev = field == JitInt;
             // with src/dst 3.0.8 loads the JITTER DSR's header as a float: a
             // tiny positive number when the DSR is there, -1 when it is not

@@ -62,16 +62,19 @@ fn numeric_attributes_are_src_or_dst_unless_qualified() {
 #[test]
 fn missing_data_fails_comparisons_but_passes_their_negations() {
     let r = v4([10, 0, 0, 1], [10, 0, 0, 2], 17, 5000, 53);
-    let trans = |op| {
+    let cmp = |field, op| {
         Node::Prim(Prim::Cmp {
-            field: Field::Trans,
+            field,
             dir: Dir::Default,
             op,
             value: Value::Int(1),
         })
     };
-    assert!(!trans(Op::Eq).matches(&r));
-    assert!(trans(Op::Lt).matches(&r));
+    // no behaviour DSR in sensor records
+    assert!(!cmp(Field::Nstroke, Op::Eq).matches(&r));
+    assert!(cmp(Field::Nstroke, Op::Lt).matches(&r));
+    // ra gives every record with packets an aggregation count of 1
+    assert!(cmp(Field::Trans, Op::Eq).matches(&r));
     // masked tests on a missing object hold: a UDP flow has no TCP options
     assert!(kw("mss").matches(&r));
     // ... but only where ra's test is not gated by the protocol
