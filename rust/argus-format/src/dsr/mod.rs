@@ -162,7 +162,7 @@ impl Dsr {
         }
         let h = DsrHeader::decode(b);
         let body = &b[4.min(b.len())..];
-        let typed = if h.dtype & dtype::IMMEDIATE != 0 {
+        if h.dtype & dtype::IMMEDIATE != 0 {
             None
         } else {
             match h.dtype {
@@ -182,8 +182,7 @@ impl Dsr {
                 dtype::ENCAPS => l2::Encaps::decode(&h, body).map(Dsr::Encaps),
                 _ => None,
             }
-        };
-        typed
+        }
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
