@@ -79,6 +79,20 @@ impl Jitter {
     }
 }
 
+/// One direction's sequence bookkeeping as Argus's TCP object carries it
+/// (`ArgusTCPObjectMetrics`): `ra` derives the gap indicator and byte counts
+/// from these.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpSeqFacts {
+    pub status: u32,
+    pub seq: u32,
+    pub ack: u32,
+    pub winnum: u32,
+    pub bytes: u32,
+    pub ackbytes: u32,
+    pub winbytes: u32,
+}
+
 /// Per-direction counters and attributes of one record.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DirMetrics {
@@ -105,6 +119,7 @@ pub struct DirMetrics {
     pub tcp_base: Option<u32>,
     pub retrans: u32,
     pub tcp_flags: u8,
+    pub tcp_seq: TcpSeqFacts,
     pub congested: bool,
     pub jitter_active: Jitter,
     pub jitter_idle: Jitter,

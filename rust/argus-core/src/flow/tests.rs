@@ -1298,3 +1298,32 @@ fn acknowledgements_never_take_more_than_the_window_holds() {
     assert_eq!(saddr(r), "10.0.0.2");
     assert_eq!((r.src.retrans, r.dst.retrans), (0, 1));
 }
+
+#[test]
+fn missing_data_leaves_a_sequence_gap_in_the_record() {
+    // 100 bytes, then a segment 100 bytes further on: ra computes the gap
+    // from the TCP object's seq, seqbase and bytes and shows " e g".
+    let (c, s) = (IP_C, IP_B);
+    let mut run = Run::new();
+    let frames = [
+        eth_tcp(c, 40000, s, 80, 1000, 0, TH_SYN, &[]),
+        eth_tcp(s, 80, c, 40000, 5000, 1001, TH_SYN | TH_ACK, &[]),
+        eth_tcp(c, 40000, s, 80, 1001, 5001, TH_ACK, &[]),
+        eth_tcp(c, 40000, s, 80, 1001, 5001, TH_PSH | TH_ACK, &[b'a'; 100]),
+        eth_tcp(c, 40000, s, 80, 1201, 5001, TH_PSH | TH_ACK, &[b'c'; 100]),
+        eth_tcp(s, 80, c, 40000, 5001, 1101, TH_ACK, &[]),
+    ];
+    for (i, f) in frames.iter().enumerate() {
+        run.feed(T0 + i as i64 * 10 * MS, f);
+    }
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1, "{recs:#?}");
+    let r = &recs[0];
+    assert_eq!(r.src.retrans, 0);
+    let base = r.src.tcp_base.expect("seqbase");
+    let t = r.src.tcp_seq;
+    assert_eq!((base, t.seq, t.bytes), (1000, 1301, 200));
+    // ra: gap = seq - seqbase - bytes - 1 when that is positive.
+    assert_eq!(t.seq - base - t.bytes - 1, 100);
+    assert_eq!(t.ack, 5000);
+}

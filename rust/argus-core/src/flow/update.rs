@@ -4,7 +4,7 @@ use super::key::{self, FlowKey, KeyKind};
 use super::tcp::{Segment, TcpConn, TcpOutcome, TcpState};
 use super::{Engine, oriented};
 use crate::decode::{Decoded, Family};
-use crate::record::{Cause, DirMetrics, FlowRecord};
+use crate::record::{Cause, DirMetrics, FlowRecord, TcpSeqFacts};
 
 impl Engine {
     /// Account one packet to the flow in `slot`. `forward`: the packet travels
@@ -434,5 +434,14 @@ pub(super) fn finish_tcp(rec: &mut FlowRecord, t: &TcpConn) {
         }
         dm.retrans = td.retrans;
         dm.tcp_flags = td.flags;
+        dm.tcp_seq = TcpSeqFacts {
+            status: td.status,
+            seq: td.seq,
+            ack: td.ack,
+            winnum: td.winnum,
+            bytes: td.bytes,
+            ackbytes: td.ackbytes,
+            winbytes: td.winbytes,
+        };
     }
 }

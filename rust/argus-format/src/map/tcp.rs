@@ -1,15 +1,15 @@
 //! The TCP NETWORK object from a record's TCP facts, and back.
 //!
-//! FlowRecord keeps what `ra` shows (status, options, flags, scaled window,
-//! sequence base, retransmissions, TCP state number — `ra` shows a record's
-//! loss only when the state is not 0); the object's other members
-//! (per-direction seq/ack/byte counters, last times) are not in the
-//! record and are written as 0 — a 0 `seq` is also what keeps `ra` from
-//! inventing sequence gaps (flag `g`) from them.
+//! FlowRecord keeps what the sensor's object holds: status, options, state
+//! number (`ra` shows loss only when it is not 0), flags, scaled window,
+//! sequence base, retransmissions and the per-direction sequence
+//! bookkeeping (seq, ack, bytes, winbytes, rollover ackbytes, windows) from
+//! which `ra` derives the gap indicator (flag `g`). The last times are the
+//! direction's last packet times.
 
 use crate::dsr::network::{NetBody, Network, TcpDir, TcpInit, TcpPerf, TcpStatus, subtype};
 use crate::wire::split_usec;
-use argus_core::record::{DirMetrics, FlowRecord};
+use argus_core::record::{DirMetrics, FlowRecord, TcpSeqFacts};
 
 /// (window as sent, shift) whose `win << shift` is the scaled window.
 pub(crate) fn unscale(win: u32) -> (u16, u8) {
@@ -32,10 +32,16 @@ fn dir(m: &DirMetrics) -> TcpDir {
         },
         seqbase: m.tcp_base.unwrap_or(0),
         retrans: m.retrans,
+        status: m.tcp_seq.status,
+        seq: m.tcp_seq.seq,
+        ack: m.tcp_seq.ack,
+        winnum: m.tcp_seq.winnum,
+        bytes: m.tcp_seq.bytes,
+        ackbytes: m.tcp_seq.ackbytes,
+        winbytes: m.tcp_seq.winbytes,
         win,
         flags: m.tcp_flags,
         winshift,
-        ..TcpDir::default()
     }
 }
 
@@ -96,6 +102,15 @@ fn put_dir(m: &mut DirMetrics, t: &TcpDir) {
     m.tcp_base = Some(t.seqbase);
     m.retrans = t.retrans;
     m.tcp_flags = t.flags;
+    m.tcp_seq = TcpSeqFacts {
+        status: t.status,
+        seq: t.seq,
+        ack: t.ack,
+        winnum: t.winnum,
+        bytes: t.bytes,
+        ackbytes: t.ackbytes,
+        winbytes: t.winbytes,
+    };
 }
 
 /// Fill the record's TCP facts from a NETWORK DSR; false if it is not a TCP object.
@@ -139,10 +154,10 @@ pub(crate) fn read_tcp(r: &mut FlowRecord, n: &Network) -> bool {
 mod tests {
     use super::{read_tcp, tcp_network, unscale};
     use crate::dsr::network::NetBody;
-    use argus_core::record::FlowRecord;
+    use argus_core::record::{FlowRecord, TcpSeqFacts};
 
     #[test]
-    fn tcp_state_goes_into_the_perf_object_and_back() {
+    fn tcp_state_and_sequence_facts_go_into_the_perf_object_and_back() {
         // ra shows sloss/dloss only when the object's state is not 0.
         let mut r = FlowRecord {
             tcp_status: Some(0x104),
@@ -151,14 +166,28 @@ mod tests {
         };
         r.src.pkts = 3;
         r.src.retrans = 2;
+        // ra's gap indicator reads seq, seqbase, bytes and winbytes.
+        r.src.tcp_base = Some(1000);
+        r.src.tcp_seq = TcpSeqFacts {
+            status: 0x4,
+            seq: 1301,
+            ack: 5000,
+            winnum: 1,
+            bytes: 200,
+            ackbytes: 0,
+            winbytes: 100,
+        };
         let n = tcp_network(&r, true, false).expect("tcp object");
         let NetBody::TcpPerf(t) = &n.body else {
             panic!("{n:?}")
         };
         assert_eq!((t.state, t.src.retrans), (4, 2));
+        assert_eq!((t.src.seqbase, t.src.seq, t.src.bytes), (1000, 1301, 200));
+        assert_eq!((t.src.ack, t.src.winnum, t.src.winbytes), (5000, 1, 100));
         let mut back = FlowRecord::default();
         assert!(read_tcp(&mut back, &n));
         assert_eq!((back.tcp_state, back.src.retrans), (4, 2));
+        assert_eq!(back.src.tcp_seq, r.src.tcp_seq);
     }
 
     #[test]
