@@ -7,6 +7,7 @@ use std::sync::Arc;
 use argus_core::filter::{
     AddrProto, Dir, Family, Field, Keyword, Node, Op, PortProto, Prim, ProtoQual, Value,
 };
+use argus_core::flow::key::KeyKind;
 use argus_core::record::{AppClass, FlowRecord};
 use argus_format::Far;
 use argus_format::dsr::Dsr;
@@ -188,12 +189,20 @@ fn record(b: &[u8]) -> Option<FlowRecord> {
     let far = Far::decode(b, 0);
     let mut r = argus_format::map::flow_from_far(&far);
     for d in &far.dsrs {
-        if let Dsr::Network(n) = d {
-            match n.subtype {
+        match d {
+            Dsr::Network(n) => match n.subtype {
                 NET_RTP => r.app = AppClass::Rtp,
                 NET_RTCP => r.app = AppClass::Rtcp,
                 _ => {}
+            },
+            // flow_from_far turns reply-first ARP records around whole; ra keeps
+            // their ENCAPS and JITTER data as stored
+            Dsr::Flow(f) if f.reversed() && matches!(r.key.kind, KeyKind::Arp | KeyKind::Rarp) => {
+                std::mem::swap(&mut r.src.encaps, &mut r.dst.encaps);
+                std::mem::swap(&mut r.src.jitter_active, &mut r.dst.jitter_active);
+                std::mem::swap(&mut r.src.jitter_idle, &mut r.dst.jitter_idle);
             }
+            _ => {}
         }
     }
     Some(r)

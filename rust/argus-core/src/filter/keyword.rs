@@ -187,10 +187,10 @@ fn tcp_flag(v: &View<'_>, dir: Dir, flag: u8) -> bool {
     )
 }
 
-/// Retransmission (TCP) or drop (ESP) on one side. FlowRecord has no ESP
-/// object: ra's masked test on a missing one holds, so every ESP flow counts.
+/// Retransmission (TCP) or sequence drop (ESP) on one side. The sensor's ESP
+/// object keeps drop bits that FlowRecord does not have: read as none.
 fn retrans_side(v: &View<'_>, src: bool) -> bool {
-    let esp = v.proto_is(50);
+    let esp = v.proto_is(50) && bits(v.net_word(4), if src { 0x10 } else { 0x20 });
     esp || tcp_status(v, if src { 0x100 } else { 0x200 })
 }
 

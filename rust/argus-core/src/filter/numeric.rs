@@ -324,7 +324,8 @@ fn portop(p: u8, dir: Dir, op: Op, k: u32, v: &View<'_>) -> bool {
     if !v.proto_is(p) {
         return false;
     }
-    let (s, d) = (i64::from(v.r.key.pa), i64::from(v.r.key.pb));
+    let (s, d) = v.ports();
+    let (s, d) = (i64::from(s), i64::from(d));
     by_dir(
         dir,
         || cmp(Some(s), op, i64::from(k)),

@@ -41,6 +41,12 @@ pub(crate) struct View<'a> {
 impl<'a> View<'a> {
     pub fn new(r: &'a FlowRecord) -> View<'a> {
         let mut c = crate::render::corrected(r);
+        if let Cow::Owned(m) = &mut c {
+            // ra's reversal leaves the ENCAPS and JITTER DSRs as they are
+            std::mem::swap(&mut m.src.encaps, &mut m.dst.encaps);
+            std::mem::swap(&mut m.src.jitter_active, &mut m.dst.jitter_active);
+            std::mem::swap(&mut m.src.jitter_idle, &mut m.dst.jitter_idle);
+        }
         // ra: more than 1000 packets in no time is an error record with no counts.
         if c.pkts() > 1000 && secs(c.stime, c.ltime) == 0.0 {
             let m = c.to_mut();
@@ -85,6 +91,22 @@ impl<'a> View<'a> {
         self.proto_is(6)
     }
 
+    /// Source and destination ports as ra holds them (IPv6 fragment flows:
+    /// the fragment id's bytes, which 3.0.8 keeps in the port fields, in the
+    /// order of the stored key: the larger address first).
+    pub fn ports(&self) -> (u16, u16) {
+        let k = &self.r.key;
+        if k.kind == KeyKind::Ipv6Frag {
+            let b = k.aux.to_le_bytes();
+            let (s, d) = (
+                u16::from_be_bytes([b[0], b[1]]),
+                u16::from_be_bytes([b[2], b[3]]),
+            );
+            return if k.a < k.b { (d, s) } else { (s, d) };
+        }
+        (k.pa, k.pb)
+    }
+
     /// Source and destination address words (IPv4 as a number; IPv6 as [`le_words`]; ARP spa/tpa).
     pub fn addr_words(&self) -> ([u32; 4], [u32; 4]) {
         let k = &self.r.key;
@@ -127,8 +149,8 @@ impl<'a> View<'a> {
     /// Does the record have a NETWORK DSR that reaches the word at `offset`
     /// (from the DSR start), and which value is there? Only the objects
     /// FlowRecord can describe are known: TCP (full object in ra), ICMP, and
-    /// the fragment object. RTP/RTCP objects are there but FlowRecord has none
-    /// of their contents (RTP header fields): read as zeros. Other flows have none.
+    /// the fragment object. RTP/RTCP and ESP objects are there but FlowRecord
+    /// has none of their contents: read as zeros. Other flows have none.
     pub fn net_word(&self, offset: usize) -> Option<u32> {
         if let Some(t) = self.tcp_net() {
             return match offset {
@@ -152,6 +174,8 @@ impl<'a> View<'a> {
                         0
                     }
                 };
+                // no object when the sensor wrote an empty NETWORK DSR
+                self.r.icmp_first_type?;
                 match offset {
                     4 => Some(u32::from(self.r.icmp_first_type.unwrap_or(0))),
                     8 => Some(v4(&sk.a)),
@@ -161,6 +185,11 @@ impl<'a> View<'a> {
                 }
             }
             KeyKind::Ipv4Frag | KeyKind::Ipv6Frag => (offset + 4 <= 56).then_some(0),
+            // the sensor's ESP object (status, spi, last and lost sequence numbers):
+            // FlowRecord keeps none of it, read as zeros (no drops seen)
+            KeyKind::Ipv4 | KeyKind::Ipv6 if self.r.key.proto == 50 => {
+                (offset + 4 <= 20).then_some(0)
+            }
             _ if self.is_rtp() || self.is_rtcp() => Some(0),
             _ => None,
         }
