@@ -530,6 +530,29 @@ src or dst jit gt 1
 src jit lt 1
 dst inter lt 1
 src and dst jit gt 1
+nstroke 1 or dur gt 1
+nstroke 1 or dur lt 1.0
+not nstroke 1 and dur gt 1
+dur gt 1 or nstroke 1
+ttl 64 or dur gt 1
+ttl 64 or rate gt 1.0
+tcpb 5 or rate gt 1.0
+tcpb 5 or dur lt 0.5
+src tcpb 5 or load gt 100.0
+ether host 00:1a:6b:6c:0c:cc or dur lt 1.0
+ether host 00:1a:6b:6c:0c:cc or dur gt 0.0
+co us or load gt 100.0
+asn 5 or jit gt 1.0
+inode 1.2.3.4 or pcr lt 0.0
+inode 1.2.3.4 or dur gt 0.5
+trans 0 or dur gt 0.5
+ipid 5 or dur gt 0.5
+deldur 5 or ploss eq 0.0
+delltime 5 or jit lt 1.0
+tos 5 or inter gt 1.0
+ttl 64 and dur gt 0.1
+not ttl 64 and dur gt 0.1
+tcp and not ttl 64 and dur gt 0.1
 """.splitlines()
     if line
 ]

@@ -287,7 +287,19 @@ impl Node {
             Node::Or(a, b) => a.eval(v) || b.eval(v),
             Node::Not(a) => !a.eval(v),
             Node::Const(c) => *c,
-            Node::Prim(p) => match p {
+            Node::Prim(p) => {
+                let out = Self::prim(p, v);
+                if let Some(bad) = numeric::leaves_missing(p, v) {
+                    v.a_missing.set(bad);
+                }
+                out
+            }
+        }
+    }
+
+    fn prim(p: &Prim, v: &View<'_>) -> bool {
+        {
+            match p {
                 Prim::Keyword { kw, dir } => keyword::eval(*kw, *dir, v),
                 Prim::Addr {
                     proto,
@@ -313,7 +325,7 @@ impl Node {
                     op,
                     value,
                 } => numeric::compare(*field, *dir, *op, *value, v),
-            },
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::keyword::by_dir;
 use super::view::{FAM_ARP, FAM_ETHER, FAM_IPV4, FAM_IPV6, View};
-use super::{Dir, Op, PortProto, ProtoQual, Value};
+use super::{Dir, Op, PortProto, Prim, ProtoQual, Value};
 use crate::flow::key::KeyKind;
 
 /// A numeric attribute (canonical names as the tuple form spells them).
@@ -149,6 +149,31 @@ fn fcmp(f: f32, op: Op, v: f32) -> bool {
     }
 }
 
+/// Does evaluating `p` leave -1 (a load from missing data) as ra's last
+/// integer load? `None` when `p` loads no integer. Only primitives that end
+/// with an unmasked load from a DSR a record may lack can leave it.
+pub(crate) fn leaves_missing(p: &Prim, v: &View<'_>) -> Option<bool> {
+    use Field::*;
+    Some(match p {
+        Prim::Cmp { field, dir, .. } => match field {
+            Ttl | Tos => v.fam() == FAM_IPV4 && !v.ipattr(),
+            Ipid => v.tcp() && !v.ipattr(),
+            Tcpb => {
+                let off = if *dir == Dir::Src { 36 } else { 84 };
+                v.net_word(off).is_none()
+            }
+            Trans => v.r.pkts() == 0,
+            Nstroke | Deldur | Delltime | Co | Asn => true,
+            Dur | Rate | Load | Ploss | Inter | Intpktact | Intpktidle | Jit | Jitact | Jitidle
+            | InterInt | JitInt => return None,
+            _ => false,
+        },
+        Prim::Inode(_) => v.icmp_dsr().is_none(),
+        Prim::Ether { .. } => v.mac().is_none(),
+        _ => false,
+    })
+}
+
 fn int(v: Value) -> u32 {
     match v {
         Value::Int(i) => i,
@@ -165,6 +190,14 @@ fn float(v: Value) -> f32 {
 
 pub(crate) fn compare(field: Field, dir: Dir, op: Op, value: Value, v: &View<'_>) -> bool {
     use Field::*;
+    // a float test fails (its negated forms pass) after a load of missing data
+    let fcmp = |f: f32, op: Op, x: f32| {
+        if v.a_missing.get() {
+            matches!(op, Op::Lt | Op::Le)
+        } else {
+            fcmp(f, op, x)
+        }
+    };
     let k = i64::from(int(value));
     let r = &v.r;
     let int_dir = |s: Option<u64>, d: Option<u64>| {
@@ -285,7 +318,8 @@ pub(crate) fn compare(field: Field, dir: Dir, op: Op, value: Value, v: &View<'_>
             let f = float(value);
             by_dir(dir, || fcmp(0.0, op, f), || fcmp(0.0, op, f))
         }
-        Pcr => fcmp(v.pcr(), op, float(value)),
+        // the record-type test before it reloads the integer register
+        Pcr => self::fcmp(v.pcr(), op, float(value)),
         // an 8-byte load over the unset mean and the ratio beside it
         Avgdur => {
             let a = (u64::from(v.pcr().to_bits()) << 32) as i64;

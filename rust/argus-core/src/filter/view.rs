@@ -2,6 +2,7 @@
 //! it has and the values the filter code loads from them.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use crate::flow::key::KeyKind;
 use crate::record::{AppClass, Cause, FlowRecord, Jitter};
@@ -36,6 +37,10 @@ pub(crate) struct View<'a> {
     pub r: Cow<'a, FlowRecord>,
     /// The record as stored (objects ra does not turn around keep this orientation).
     pub stored: &'a FlowRecord,
+    /// ra's filter machine keeps the last integer it loaded; a float test
+    /// passes only if that is not -1 (a load from missing data). True while
+    /// the last integer load of the evaluation so far was such a load.
+    pub a_missing: Cell<bool>,
 }
 
 impl<'a> View<'a> {
@@ -57,7 +62,11 @@ impl<'a> View<'a> {
                 d.appbytes = 0;
             }
         }
-        View { r: c, stored: r }
+        View {
+            r: c,
+            stored: r,
+            a_missing: Cell::new(false),
+        }
     }
 
     /// The flow DSR's address type.
@@ -190,7 +199,13 @@ impl<'a> View<'a> {
             KeyKind::Ipv4 | KeyKind::Ipv6 if self.r.key.proto == 50 => {
                 (offset + 4 <= 20).then_some(0)
             }
-            _ if self.is_rtp() || self.is_rtcp() => Some(0),
+            // RTP/RTCP object: state and the two RTP headers, drop and deviation counts (40 bytes)
+            _ if self.is_rtp() || self.is_rtcp() => (offset + 4 <= 40).then_some(0),
+            // the ARP object (the responder's address, then zeros; 176 bytes),
+            // written once a reply was seen
+            KeyKind::Arp | KeyKind::Rarp if self.r.dst.pkts > 0 || self.r.src.pkts == 0 => {
+                (offset + 4 <= 176).then_some(0)
+            }
             _ => None,
         }
     }
