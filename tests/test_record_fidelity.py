@@ -27,10 +27,40 @@ from argus_rs.options import to_core_options
 from conftest import REPO_ROOT, SHARED_PCAPS
 from test_fidelity import ORACLE_JOBS, capture_params, corpus_captures, load_known_deviations, parse_min_equal
 
-WIDE = (
-    "stime ltime flgs proto saddr sport dir daddr dport spkts dpkts sbytes dbytes sappbytes dappbytes "
-    "state sttl dttl stos dtos swin dwin synack ackdat sloss dloss smac dmac svid dvid cause seq"
-).split()
+WIDE = [
+    "stime",
+    "ltime",
+    "flgs",
+    "proto",
+    "saddr",
+    "sport",
+    "dir",
+    "daddr",
+    "dport",
+    "spkts",
+    "dpkts",
+    "sbytes",
+    "dbytes",
+    "sappbytes",
+    "dappbytes",
+    "state",
+    "sttl",
+    "dttl",
+    "stos",
+    "dtos",
+    "swin",
+    "dwin",
+    "synack",
+    "ackdat",
+    "sloss",
+    "dloss",
+    "smac",
+    "dmac",
+    "svid",
+    "dvid",
+    "cause",
+    "seq",
+]
 SENSOR_ARGS = ["-A", "-m"]
 COMPAT_FILE = Path(os.environ.get("ARGUS_RS_COMPAT_RECORDS", REPO_ROOT / "docs" / "compat-records.txt"))
 KNOWN = load_known_deviations(COMPAT_FILE)
@@ -101,7 +131,9 @@ def record_oracle(pcaps_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def differing_fields(ours: Lines, theirs: Lines) -> list[str]:
     only_theirs = sorted((Counter(theirs) - Counter(ours)).elements())
     only_ours = sorted((Counter(ours) - Counter(theirs)).elements())
-    fields = {f for a, b in zip(only_theirs, only_ours, strict=False) for f, x, y in zip(WIDE, a, b, strict=True) if x != y}
+    fields = {
+        f for a, b in zip(only_theirs, only_ours, strict=False) for f, x, y in zip(WIDE, a, b, strict=True) if x != y
+    }
     if len(only_theirs) != len(only_ours):
         fields.add("(record count)")
     return sorted(fields)
