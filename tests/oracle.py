@@ -60,16 +60,32 @@ def real_argus_lines(pcap: Path, workdir: Path) -> list[Line] | None:
         return None
     if run.returncode != 0 or not out.exists():
         return None
+    return ra_rows(out, FIELDS, ok_codes=(0, 1))
+
+
+def real_argus_file(pcap: Path, out: Path, *args: str) -> Path:
+    """Run real ``argus -X ARGS -r pcap -w out`` (out is removed first: argus appends)."""
+    out.unlink(missing_ok=True)
+    subprocess.run(["argus", "-X", *args, "-r", str(pcap), "-w", str(out)], check=True, capture_output=True)
+    return out
+
+
+def ra_rows(
+    path: Path, fields: list[str], *args: str, precision: int | None = 6, ok_codes: tuple[int, ...] = (0,)
+) -> list[Line] | None:
+    """What real ``ra -X -n -u [-p precision] -c , -s FIELDS ARGS`` prints for the record
+    file ``path``, one tuple of stripped values per record; None when ra exits with
+    another code than ``ok_codes``."""
+    digits = [] if precision is None else ["-p", str(precision)]
     ra = subprocess.run(
-        ["ra", "-X", "-n", "-u", "-p", "6", "-c", ",", "-r", str(out), "-s", *FIELDS],
+        ["ra", "-X", "-n", "-u", *digits, "-c", ",", "-r", str(path), "-s", *fields, *args],
         capture_output=True,
         text=True,
         timeout=120,
     )
-    if ra.returncode not in (0, 1):
+    if ra.returncode not in ok_codes:
         return None
-    lines = ra.stdout.splitlines()[1:]
-    return [normalise(tuple(x.split(","))) for x in lines if x]
+    return [normalise(tuple(x.split(","))) for x in ra.stdout.splitlines()[1:] if x]
 
 
 def normalise(t: tuple[str, ...]) -> Line:

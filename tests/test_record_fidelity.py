@@ -68,18 +68,6 @@ KNOWN = load_known_deviations(COMPAT_FILE)
 Lines = list[tuple[str, ...]]
 
 
-def ra_wide(path: Path) -> Lines | None:
-    run = subprocess.run(
-        ["ra", "-X", "-n", "-u", "-p", "6", "-c", ",", "-r", str(path), "-s", *WIDE],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if run.returncode != 0:
-        return None
-    return [tuple(v.strip() for v in line.split(",")) for line in run.stdout.splitlines()[1:] if line]
-
-
 def both(pcap: Path, workdir: Path) -> tuple[Lines, Lines] | None:
     """(ours, theirs) as real ra prints them; None when real argus cannot process the capture."""
     theirs = workdir / "theirs.argus"
@@ -95,7 +83,7 @@ def both(pcap: Path, workdir: Path) -> tuple[Lines, Lines] | None:
     _core.run_sensor(
         [str(pcap)], [(str(ours), None)], to_core_options(generate_appbyte_metric=True, generate_mac_data=True)
     )
-    their_lines, our_lines = ra_wide(theirs), ra_wide(ours)
+    their_lines, our_lines = oracle.ra_rows(theirs, WIDE), oracle.ra_rows(ours, WIDE)
     if their_lines is None:
         return None
     assert our_lines is not None, f"real ra could not read our file for {pcap}"

@@ -35,12 +35,6 @@ def _existing(names: list[str]) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
-def real_argus_file(pcap: Path, out: Path, *args: str) -> Path:
-    out.unlink(missing_ok=True)  # real argus appends
-    subprocess.run(["argus", "-X", *args, "-r", str(pcap), "-w", str(out)], check=True, capture_output=True)
-    return out
-
-
 def without_record(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.drop("record")
 
@@ -48,7 +42,7 @@ def without_record(frame: pl.DataFrame) -> pl.DataFrame:
 @oracle.needs_real_argus
 @pytest.mark.parametrize("pcap", _existing(SAME_AS_ARGUS), ids=lambda p: p.name)
 def test_reader_on_real_argus_file_equals_engine_on_capture(pcap: Path, tmp_path: Path) -> None:
-    theirs = read_argus(real_argus_file(pcap, tmp_path / "t.argus", "-A", "-m"))
+    theirs = read_argus(oracle.real_argus_file(pcap, tmp_path / "t.argus", "-A", "-m"))
     ours = read_pcap(pcap, generate_appbyte_metric=True, generate_mac_data=True)
     assert theirs.height == ours.height > 0
     key = ["stime", "saddr", "sport", "daddr", "dport", "proto"]
@@ -74,13 +68,7 @@ def test_real_ra_reads_written_frame_after_filter_and_sort(demo_pcap: Path, tmp_
     frame = read_pcap(demo_pcap).filter(pl.col("proto") == "udp").sort("sbytes", descending=True)
     out = tmp_path / "udp.argus"
     write_argus(frame, out)
-    ra = subprocess.run(
-        ["ra", "-X", "-n", "-u", "-c", ",", "-r", str(out), "-s", "saddr", "sport", "sbytes"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows = [tuple(v.strip() for v in line.split(",")) for line in ra.stdout.splitlines()[1:]]
+    rows = oracle.ra_rows(out, ["saddr", "sport", "sbytes"], precision=None)
     expected = [(r["saddr"], r["sport"] or "", str(r["sbytes"])) for r in frame.iter_rows(named=True)]
     assert rows == expected
 

@@ -24,20 +24,9 @@ BIG = SHARED_PCAPS / "basic" / "example2.pcap"
 
 
 def ra_lines(path: Path, *args: str, fields: list[str] = FIELDS) -> list[str]:
-    run = subprocess.run(
-        ["ra", "-X", "-n", "-u", "-c", ",", "-r", str(path), "-s", *fields, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    return [line for line in run.stdout.splitlines()[1:] if line]
-
-
-def real_argus(pcap: Path, out: Path, *args: str) -> Path:
-    out.unlink(missing_ok=True)
-    subprocess.run(["argus", "-X", *args, "-r", str(pcap), "-w", str(out)], check=True, capture_output=True)
-    return out
+    rows = oracle.ra_rows(path, fields, *args, precision=None)
+    assert rows is not None, f"real ra could not read {path}"
+    return [",".join(row) for row in rows]
 
 
 def ours(run_cli: RunCli, pcap: Path, out: Path, *args: str) -> Path:
@@ -50,7 +39,7 @@ def ours(run_cli: RunCli, pcap: Path, out: Path, *args: str) -> Path:
 
 def test_ra_prints_our_file_as_real_argus_file(run_cli: RunCli, demo_pcap: Path, tmp_path: Path) -> None:
     mine = ours(run_cli, demo_pcap, tmp_path / "o.argus", "-m", "-A")
-    theirs = real_argus(demo_pcap, tmp_path / "t.argus", "-m", "-A")
+    theirs = oracle.real_argus_file(demo_pcap, tmp_path / "t.argus", "-m", "-A")
     wide = [*FIELDS, "flgs", "dbytes", "sappbytes", "dappbytes", "sttl", "dttl", "smac", "dmac", "cause", "seq"]
     assert sorted(ra_lines(mine, fields=wide)) == sorted(ra_lines(theirs, fields=wide))
     # management records: one START and one STOP, as argus writes them
@@ -130,7 +119,7 @@ def test_append_adds_a_stream(run_cli: RunCli, demo_pcap: Path, tmp_path: Path) 
 @pytest.mark.parametrize(("given", "printed"), [('"abcd"', "abcd"), ("10.1.2.3", "10.1.2.3"), ("42", "42")])
 def test_source_id(run_cli: RunCli, demo_pcap: Path, tmp_path: Path, given: str, printed: str) -> None:
     mine = ours(run_cli, demo_pcap, tmp_path / "o.argus", "-e", given)
-    theirs = real_argus(demo_pcap, tmp_path / "t.argus", "-e", given)
+    theirs = oracle.real_argus_file(demo_pcap, tmp_path / "t.argus", "-e", given)
     assert set(ra_lines(mine, fields=["srcid"])) == set(ra_lines(theirs, fields=["srcid"])) == {printed}
 
 
@@ -227,7 +216,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory, cli_path: Path) -> tuple[Path
     mine, theirs = tmp / "o.argus", tmp / "t.argus"
     env = {**os.environ, "ARGUS_RS_SYSTEM_CONF": ""}
     subprocess.run([str(cli_path), "argus", "-X", "-r", str(BIG), "-w", str(mine)], check=True, env=env)
-    real_argus(BIG, theirs)
+    oracle.real_argus_file(BIG, theirs)
     return mine, theirs
 
 
