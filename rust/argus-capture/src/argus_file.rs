@@ -1,11 +1,11 @@
 //! Reading Argus 3 record files and streams (`ra -r`): one record at a time
 //! from a file, a compressed file or stdin, so that inputs larger than memory
-//! stream. The checks are those of `argus_format::reader` (START MAR with the
-//! cookie first, version 3, sane lengths); damage ends the file with one
+//! stream. The checks are `argus_format::reader::record_len`'s (START MAR
+//! with the cookie first, version 3, sane lengths); damage ends the file with one
 //! message naming the input and the byte offset, after the records before it.
 
-use argus_format::header::{HEADER_LEN, RecordHeader, VERSION, rtype};
-use argus_format::mar::{COOKIE, COOKIE_V2, MAR_LEN};
+use argus_format::header::{HEADER_LEN, rtype};
+use argus_format::reader::{FIRST_HEAD_LEN, record_len};
 use argus_format::{ErrorKind, FormatError};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -79,8 +79,10 @@ impl ArgusFileReader {
             return Ok(None);
         }
         let at = self.offset;
-        let mut head = vec![0u8; HEADER_LEN];
-        let got = read_full(&mut self.inner, &mut head).map_err(|e| self.io_fail(at, e))?;
+        // the header, and at the stream start the START MAR's cookie too
+        let want = if at == 0 { FIRST_HEAD_LEN } else { HEADER_LEN };
+        let mut bytes = vec![0u8; want];
+        let got = read_full(&mut self.inner, &mut bytes).map_err(|e| self.io_fail(at, e))?;
         if got == 0 {
             self.done = true;
             return Ok(None);
@@ -94,39 +96,20 @@ impl ArgusFileReader {
                 },
             ));
         }
-        let h = RecordHeader::decode(&head);
-        let n = h.len_bytes();
-        if at == 0 && !(h.rtype() == rtype::MAR && n == MAR_LEN) {
-            return Err(self.fail(at, ErrorKind::NotArgus));
-        }
-        if h.version() != VERSION && !(at == 0 && h.rtype() == rtype::MAR) {
-            return Err(self.fail(at, ErrorKind::BadVersion(h.version())));
-        }
-        if n < HEADER_LEN || (h.rtype() == rtype::MAR && n != MAR_LEN) {
-            return Err(self.fail(at, ErrorKind::BadLength(h.len_words)));
-        }
-        let mut bytes = head;
+        bytes.truncate(got);
+        let n = record_len(at as usize, &bytes).map_err(|kind| self.fail(at, kind))?;
+        let head = bytes.len();
         bytes.resize(n, 0);
-        let got = read_full(&mut self.inner, &mut bytes[HEADER_LEN..])
-            .map_err(|e| self.io_fail(at, e))?;
-        if got < n - HEADER_LEN {
+        let got =
+            read_full(&mut self.inner, &mut bytes[head..]).map_err(|e| self.io_fail(at, e))?;
+        if got < n - head {
             return Err(self.fail(
                 at,
                 ErrorKind::Truncated {
                     need: n,
-                    have: HEADER_LEN + got,
+                    have: head + got,
                 },
             ));
-        }
-        if at == 0 {
-            // ra tests the cookie before anything else.
-            let cookie = u32::from_be_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-            if cookie == COOKIE_V2 {
-                return Err(self.fail(at, ErrorKind::Version2));
-            }
-            if cookie != COOKIE || h.version() != VERSION {
-                return Err(self.fail(at, ErrorKind::NotArgus));
-            }
         }
         self.offset += n as u64;
         Ok(Some(RawRecord { offset: at, bytes }))

@@ -41,6 +41,36 @@ pub fn parse_stream(data: &[u8]) -> Records<'_> {
     }
 }
 
+/// Bytes [`record_len`] needs at the start of a stream (header, status, cookie).
+pub const FIRST_HEAD_LEN: usize = 12;
+
+/// The length in bytes of the record starting at byte `at` of a stream, as
+/// `ra` checks it: `head` holds its first bytes, at least the 4-byte header
+/// and, at the stream start (`at == 0`), [`FIRST_HEAD_LEN`] when the input
+/// has them, for the START MAR's cookie.
+pub fn record_len(at: usize, head: &[u8]) -> Result<usize, ErrorKind> {
+    let h = RecordHeader::decode(head);
+    if at == 0 {
+        // ra reads 16 bytes and tests the cookie before anything else.
+        let cookie = (head.len() >= FIRST_HEAD_LEN)
+            .then(|| u32::from_be_bytes([head[8], head[9], head[10], head[11]]));
+        if cookie == Some(COOKIE_V2) {
+            return Err(ErrorKind::Version2);
+        }
+        if !(h.rtype() == rtype::MAR && cookie == Some(COOKIE)) {
+            return Err(ErrorKind::NotArgus);
+        }
+    }
+    if h.version() != VERSION {
+        return Err(ErrorKind::BadVersion(h.version()));
+    }
+    let n = h.len_bytes();
+    if n == 0 || (h.rtype() == rtype::MAR && n != MAR_LEN) {
+        return Err(ErrorKind::BadLength(h.len_words));
+    }
+    Ok(n)
+}
+
 pub struct Records<'a> {
     data: &'a [u8],
     at: usize,
@@ -77,28 +107,10 @@ impl Iterator for Records<'_> {
                 },
             );
         }
-        let h = RecordHeader::decode(rest);
-        if at == 0 {
-            // ra reads 16 bytes and tests the cookie before anything else.
-            if rest.len() >= 12
-                && u32::from_be_bytes([rest[8], rest[9], rest[10], rest[11]]) == COOKIE_V2
-            {
-                return self.fail(at, ErrorKind::Version2);
-            }
-            let is_start_mar = h.rtype() == rtype::MAR
-                && rest.len() >= 12
-                && u32::from_be_bytes([rest[8], rest[9], rest[10], rest[11]]) == COOKIE;
-            if !is_start_mar {
-                return self.fail(at, ErrorKind::NotArgus);
-            }
-        }
-        if h.version() != VERSION {
-            return self.fail(at, ErrorKind::BadVersion(h.version()));
-        }
-        let n = h.len_bytes();
-        if n == 0 || (h.rtype() == rtype::MAR && n != MAR_LEN) {
-            return self.fail(at, ErrorKind::BadLength(h.len_words));
-        }
+        let n = match record_len(at, &rest[..rest.len().min(FIRST_HEAD_LEN)]) {
+            Ok(n) => n,
+            Err(kind) => return self.fail(at, kind),
+        };
         if rest.len() < n {
             return self.fail(
                 at,
@@ -110,7 +122,7 @@ impl Iterator for Records<'_> {
         }
         self.at += n;
         let b = &rest[..n];
-        Some(match h.rtype() {
+        Some(match RecordHeader::decode(b).rtype() {
             rtype::MAR => Ok(Record::Mar(Mar::decode(b))),
             rtype::FAR | rtype::NETFLOW | rtype::EVENT => Ok(Record::Flow(Far::decode(b, at))),
             _ => Ok(Record::Other(b.to_vec())),
