@@ -1,15 +1,14 @@
 //! Writing Argus 3 record streams: the offline sensor (`argus -r ... -w`)
 //! and `write_argus` (records of a DataFrame, as `ra -w` writes them).
 
+use crate::binary::binary_values;
 use crate::options::engine_options;
 use crate::scan::poisoned;
 use argus_capture::sensor::{Output, RecordPredicate, Sensor, SensorConfig};
 use argus_capture::{PacketFilter, Pipeline};
 use argus_format::map::WriteOptions;
 use argus_format::{MarCounters, write_mar_start};
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, BinaryArray, LargeBinaryArray};
-use arrow_schema::DataType;
+use arrow_array::Array;
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -192,30 +191,15 @@ impl ArgusWriter {
             };
             let mut n = 0;
             for array in &chunks {
-                n += array.len() - array.null_count();
-                match array.data_type() {
-                    DataType::Binary => {
-                        let a: &BinaryArray = array.as_binary();
-                        for b in a.iter().flatten() {
-                            put(b)?;
-                        }
-                    }
-                    DataType::LargeBinary => {
-                        let a: &LargeBinaryArray = array.as_binary();
-                        for b in a.iter().flatten() {
-                            put(b)?;
-                        }
-                    }
-                    DataType::BinaryView => {
-                        for b in array.as_binary_view().iter().flatten() {
-                            put(b)?;
-                        }
-                    }
-                    t => {
-                        return Err(PyValueError::new_err(format!(
-                            "{path}: the record column must be binary, not {t}"
-                        )));
-                    }
+                let values = binary_values(array.as_ref()).ok_or_else(|| {
+                    PyValueError::new_err(format!(
+                        "{path}: the record column must be binary, not {}",
+                        array.data_type()
+                    ))
+                })?;
+                for b in values.flatten() {
+                    put(b)?;
+                    n += 1;
                 }
             }
             Ok(n as u64)

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::binary::binary_values;
 use argus_core::filter::{
     AddrProto, Dir, Family, Field, Keyword, Node, Op, PortProto, Prim, ProtoQual, Value,
 };
@@ -11,9 +12,7 @@ use argus_core::flow::key::KeyKind;
 use argus_core::record::{AppClass, FlowRecord};
 use argus_format::Far;
 use argus_format::dsr::Dsr;
-use arrow_array::cast::AsArray;
 use arrow_array::{Array, BooleanArray};
-use arrow_schema::DataType;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyArray;
@@ -210,17 +209,13 @@ fn record(b: &[u8]) -> Option<FlowRecord> {
 
 fn eval_all(node: &Node, a: &dyn Array) -> Result<BooleanArray, String> {
     let one = |v: Option<&[u8]>| v.and_then(|b| record(b).map(|r| node.matches(&r)));
-    Ok(match a.data_type() {
-        DataType::Binary => a.as_binary::<i32>().iter().map(one).collect(),
-        DataType::LargeBinary => a.as_binary::<i64>().iter().map(one).collect(),
-        DataType::BinaryView => a.as_binary_view().iter().map(one).collect(),
-        DataType::FixedSizeBinary(_) => a.as_fixed_size_binary().iter().map(one).collect(),
-        t => {
-            return Err(format!(
-                "RecordFilter.mask: expected a binary array of Argus records, got {t}"
-            ));
-        }
-    })
+    let values = binary_values(a).ok_or_else(|| {
+        format!(
+            "RecordFilter.mask: expected a binary array of Argus records, got {}",
+            a.data_type()
+        )
+    })?;
+    Ok(values.map(one).collect())
 }
 
 #[pymethods]

@@ -4,6 +4,7 @@
 mod argus_in;
 mod argus_out;
 mod batch;
+mod binary;
 mod filter;
 mod options;
 mod scan;
