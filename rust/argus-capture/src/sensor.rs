@@ -10,7 +10,7 @@
 use crate::Pipeline;
 use argus_core::record::FlowRecord;
 use argus_format::map::WriteOptions;
-use argus_format::{MarCounters, SensorCounts, SensorWriter, SrcIdKind};
+use argus_format::{MarCounters, SensorCounts, SensorWriter};
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -21,9 +21,9 @@ pub type RecordPredicate = Box<dyn FnMut(&FlowRecord) -> bool + Send>;
 /// What the MARs say about the sensor, beyond its counters.
 #[derive(Clone, Debug)]
 pub struct SensorConfig {
+    /// What the records hold; its `srcid_kind` also labels the MARs.
     pub write: WriteOptions,
     pub srcid: u32,
-    pub srcid_kind: SrcIdKind,
     /// -M: STATUS MAR interval (wall clock); zero = none.
     pub mar_interval: Duration,
     /// -S as the MAR reports it, whole seconds.
@@ -119,9 +119,8 @@ impl Sensor {
     pub fn start(
         pipeline: Pipeline,
         mut outputs: Vec<Output>,
-        mut cfg: SensorConfig,
+        cfg: SensorConfig,
     ) -> Result<Sensor, String> {
-        cfg.write.srcid_kind = cfg.srcid_kind;
         let started = now_usec();
         let mut s = Sensor {
             pipeline,
@@ -204,7 +203,7 @@ impl Sensor {
             start_usec: self.last_mar_usec,
             now_usec: now,
             srcid: self.cfg.srcid,
-            srcid_kind: self.cfg.srcid_kind,
+            srcid_kind: self.cfg.write.srcid_kind,
             next_seq: self.last_seq,
             report_interval_sec: self.cfg.status_interval_sec,
             mar_interval_sec: self.cfg.mar_interval.as_secs().min(u64::from(u16::MAX)) as u16,

@@ -6,7 +6,6 @@ use crate::options::engine_options;
 use crate::scan::poisoned;
 use argus_capture::sensor::{Output, RecordPredicate, Sensor, SensorConfig};
 use argus_capture::{PacketFilter, Pipeline};
-use argus_format::map::WriteOptions;
 use argus_format::{MarCounters, write_mar_start};
 use arrow_array::Array;
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -67,7 +66,6 @@ pub fn run_sensor(
     bpf_optimize: bool,
 ) -> PyResult<SensorRun> {
     let opts = engine_options(options)?;
-    let srcid_kind = crate::options::srcid_kind(options)?;
     let pipeline = pipeline(paths, opts.clone(), bpf, bpf_optimize)?;
     let mut outs = Vec::with_capacity(outputs.len());
     for (target, filter) in outputs {
@@ -78,9 +76,8 @@ pub fn run_sensor(
         outs.push(Output::open(&target, pred).map_err(PyOSError::new_err)?);
     }
     let cfg = SensorConfig {
-        write: WriteOptions::from_engine(&opts),
+        write: crate::options::write_options(&opts, options)?,
         srcid: opts.monitor_id,
-        srcid_kind,
         mar_interval: Duration::from_micros(opts.mar_interval_usec.max(0) as u64),
         status_interval_sec: (opts.status_interval_usec / 1_000_000).clamp(0, 0xffff) as u16,
     };

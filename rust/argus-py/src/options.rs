@@ -2,7 +2,7 @@
 //! `argus_rs.options`); a wrong key or type is a ValueError, never a panic.
 
 use argus_core::options::{EngineOptions, FlowKeyBits, USEC};
-use argus_format::SrcIdKind;
+use argus_format::{SrcIdKind, WriteOptions};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -100,4 +100,11 @@ pub fn srcid_kind(d: Option<&Bound<'_, PyDict>>) -> PyResult<SrcIdKind> {
             )));
         }
     })
+}
+
+/// How records are written for engine options `o` and the id kind in `d`.
+pub fn write_options(o: &EngineOptions, d: Option<&Bound<'_, PyDict>>) -> PyResult<WriteOptions> {
+    let mut w = WriteOptions::from_engine(o);
+    w.srcid_kind = srcid_kind(d)?;
+    Ok(w)
 }

@@ -36,8 +36,7 @@ pub fn scan_pcap(
     bpf_optimize: bool,
 ) -> PyResult<FlowBatches> {
     let opts = engine_options(options)?;
-    let mut write = WriteOptions::from_engine(&opts);
-    write.srcid_kind = crate::options::srcid_kind(options)?;
+    let mut write = crate::options::write_options(&opts, options)?;
     write.init_window = true;
     Ok(FlowBatches {
         write,
