@@ -30,7 +30,8 @@ HELP = (
     "(- = standard output; an existing file is appended to, as argus does); the word after OUT, "
     "unless it starts with -, is an ra filter for that output. --format parquet|ipc|csv|ndjson "
     "writes that format instead (also chosen by the suffix .parquet, .arrow, .csv, .ndjson). "
-    "The words after a lone - are a packet filter in tcpdump (BPF) syntax. "
+    "The words after a lone - are a packet filter: an ra filter expression with a packet meaning "
+    "(host, net, port, protocols, TCP flags, ...), translated to BPF, or plain tcpdump (BPF) syntax. "
     "Settings come from /etc/argus.conf unless -X or -F FILE is given; the command line wins.\n\n"
     "Without -w it prints, per file and in total, the packets and wire bytes read, "
     "the packets decoded, the flow records and flows made, and the records per protocol; "
@@ -155,6 +156,19 @@ def _print_flows(results: Sequence[tuple[str, ScanResult]], count: int) -> None:
     print()
 
 
+def _input_filter(text: str | None) -> str | None:
+    """The input filter as libpcap runs it: an ra expression translated to BPF, or pure BPF as given."""
+    from argus_rs.filter import FilterError
+    from argus_rs.filter.bpf import sensor_input_filter
+
+    try:
+        return sensor_input_filter(text)
+    except FilterError as exc:
+        raise CliError(f"input filter: {exc}") from None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _summary(read: Sequence[str], settings: SensorSettings, flows: int | None) -> None:
     results: list[tuple[str, ScanResult]] = []
     failed = False
@@ -275,7 +289,9 @@ def argus(
     expression: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[- BPF FILTER]", help="Packet filter (tcpdump syntax), after a lone -.", show_default=False
+            metavar="[- BPF FILTER]",
+            help="Packet filter (ra syntax with a packet meaning, or tcpdump syntax), after a lone -.",
+            show_default=False,
         ),
     ] = None,
 ) -> None:
@@ -302,6 +318,7 @@ def argus(
     )
     if not read:
         raise CliError("no input: give one or more -r FILE (live capture is not supported)")
+    settings.bpf = _input_filter(settings.bpf)
     if settings.outputs:
         from argus_rs.cli.sensor_output import write_outputs
 
