@@ -152,3 +152,16 @@ def compile_filter(tree: tuple[object, ...]) -> RecordFilter:
 
     A malformed tree raises ValueError.
     """
+
+# --- ra printing helpers (rust/argus-py/src/ra_fields.rs) --------------------------------
+
+def ra_format_fixed(values: ArrowArrayExportable | ArrowStreamExportable, digits: int) -> ArrowArrayExportable:
+    """C ``printf("%.*f", digits, v)`` of every value of a float array (Float32 values
+    widened exactly, as C does); null stays null. An Arrow string array."""
+
+def ra_extra(records: ArrowArrayExportable | ArrowStreamExportable) -> ArrowArrayExportable:
+    """Facts of each record (Arrow binary array of FAR bytes) that ra prints and the
+    record columns do not carry, with ra's direction correction applied: an Arrow record
+    batch with ``proto_num``, ``tcp_status``, ``tcp_state``, ``sflags``, ``dflags``,
+    ``senc``, ``denc`` (u32), ``sstime sltime dstime dltime`` (µs, null when absent) and
+    the jitter extremes ``sintpktactmin`` ... ``dintpktidlmax`` (µs, null without data)."""

@@ -1,0 +1,716 @@
+"""Render flow-record DataFrames as the text real ``ra`` (3.0.8.2) prints.
+
+Every field is a polars expression over the record columns (plus a few facts
+decoded from the ``record`` bytes by the Rust core when a field needs them),
+so whole DataFrames are rendered without a Python loop per record.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import polars as pl
+
+from .fields import DEFAULT_FIELDS, SILENT_FIELDS, TIME_FIELDS, FieldSpec
+from .names import dscp_names, port_names
+
+try:  # the Rust helpers (argus_rs._core.ra_extra / ra_format_fixed)
+    from .. import _core
+
+    _HAVE_CORE = hasattr(_core, "ra_format_fixed") and hasattr(_core, "ra_extra")
+except ImportError:  # pragma: no cover
+    _HAVE_CORE = False
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """What ra's text output depends on besides the field list."""
+
+    #: count of -n: 0 = port and protocol names (ra's default), 1 = no port
+    #: names, 2 = no protocol names either, 3 = names for everything (host
+    #: names are not looked up by argus-rs: shown as with 0), 4 = as 0.
+    numeric: int = 0
+    #: -p N: fractional digits of times and floating point values.
+    precision: int = 6
+    #: -u: times as Unix seconds.
+    unix_time: bool = False
+    #: -c SEP / RA_FIELD_DELIMITER: None = columns separated by a blank.
+    separator: str | None = None
+    #: RA_FIELD_WIDTH: None = ra's default (fixed unless a separator is given).
+    fixed_width: bool | None = None
+    #: RA_TIME_FORMAT (strftime, with %f = the fraction in -p digits).
+    time_format: str = "%T.%f"
+    #: -z: TCP state changes as letters in the State column.
+    print_state_z: bool = False
+    #: -Z s|d|b: TCP flags (src, dst, both) in the State column.
+    flags_Z: str | None = None
+    #: RA_SEPARATE_ADDR_FROM_PORT_WITH_PERIOD (default yes).
+    addr_port_period: bool = True
+    #: Time zone for times (None = the TZ environment variable, else the
+    #: system's local time zone, as ra's localtime()).
+    time_zone: str | None = None
+
+    @property
+    def fixed(self) -> bool:
+        if self.fixed_width is not None:
+            return self.fixed_width
+        return self.separator is None
+
+    @property
+    def nflag(self) -> int:
+        return self.numeric % 4
+
+
+def _local_tz() -> str:
+    tz = os.environ.get("TZ")
+    if tz:
+        tz = tz.lstrip(":")
+        if "zoneinfo/" in tz:
+            tz = tz.split("zoneinfo/", 1)[1]
+        return tz
+    try:
+        link = os.readlink("/etc/localtime")
+        if "zoneinfo/" in link:
+            return link.split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    try:
+        with open("/etc/timezone") as f:
+            name = f.read().strip()
+            if name:
+                return name
+    except OSError:
+        pass
+    return "UTC"
+
+
+@lru_cache(maxsize=32)
+def _valid_tz(tz: str) -> str:
+    try:
+        pl.Series([0], dtype=pl.Datetime("us", "UTC")).dt.convert_time_zone(tz)
+        return tz
+    except Exception:  # noqa: BLE001 (any polars error: unknown zone)
+        return "UTC"
+
+
+# ---------------------------------------------------------------------------
+# value helpers
+
+
+def _s(e: pl.Expr) -> pl.Expr:
+    """Integer-like column as text, '' for null."""
+    return e.cast(pl.Utf8).fill_null("")
+
+
+def _fixed_float(e: pl.Expr, digits: int) -> pl.Expr:
+    """C ``printf("%.*f")`` of a float expression (null stays null)."""
+    if _HAVE_CORE:
+        return e.cast(pl.Float64).map_batches(
+            lambda s: pl.Series(_core.ra_format_fixed(s, digits)).cast(pl.Utf8),
+            return_dtype=pl.Utf8,
+        )
+    # pure polars fallback: scaled integers (ties may round differently)
+    x = e.cast(pl.Float64)
+    scale = 10**digits
+    n = (x.abs() * scale).round(0).cast(pl.Int64)
+    sign = pl.when(x < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    whole: pl.Expr = sign + (n // scale).cast(pl.Utf8)
+    if digits == 0:
+        return whole
+    frac: pl.Expr = (n % scale).cast(pl.Utf8).str.zfill(digits)
+    return whole + "." + frac
+
+
+def _f32(e: pl.Expr) -> pl.Expr:
+    return e.cast(pl.Float32)
+
+
+@dataclass
+class _Ctx:
+    opts: PrintOptions
+    tz: str
+    columns: frozenset[str]
+
+    @property
+    def p(self) -> int:
+        return self.opts.precision
+
+    def flt(self, e: pl.Expr) -> pl.Expr:
+        return _fixed_float(e, self.p).fill_null("")
+
+    def col(self, name: str) -> pl.Expr:
+        return pl.col(name)
+
+
+def _time_text(us: pl.Expr, ctx: _Ctx) -> pl.Expr:
+    o = ctx.opts
+    p = min(ctx.p, 6)
+    us = us.cast(pl.Int64).fill_null(0)
+    if o.unix_time:
+        sec = us.floordiv(1_000_000).cast(pl.Utf8)
+        if ctx.p:
+            return sec + "." + us.mod(1_000_000).cast(pl.Utf8).str.zfill(6).str.slice(0, p)
+        return sec
+    dt = us.cast(pl.Datetime("us")).dt.replace_time_zone("UTC").dt.convert_time_zone(ctx.tz)
+    parts = o.time_format.split("%f")
+    out: pl.Expr | None = None
+    frac = us.mod(1_000_000).cast(pl.Utf8).str.zfill(6).str.slice(0, p)
+    for i, part in enumerate(parts):
+        if i > 0:
+            if out is None:
+                out = pl.lit("")
+            out = out.str.strip_chars_end() + frac if ctx.p else out.str.strip_suffix(".")
+        if part:
+            text = dt.dt.strftime(part)
+            out = text if out is None else out + text
+    return out if out is not None else pl.lit("")
+
+
+def _time_has_fraction(opts: PrintOptions) -> bool:
+    if opts.unix_time:
+        return opts.precision > 0
+    return "%f" in opts.time_format and opts.precision > 0
+
+
+# ---------------------------------------------------------------------------
+# the fields
+
+_TCPISH = ("tcp",)
+_UDPISH = ("udp", "rtp", "rtcp")
+
+
+_MAC = r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$"
+
+
+def _is_ether() -> pl.Expr:
+    return pl.col("saddr").str.contains(_MAC) & ~pl.col("proto").is_in(["arp", "rarp"])
+
+
+def _port(side: str, ctx: _Ctx) -> pl.Expr:
+    col = pl.col(side)
+    proto = pl.col("proto")
+    if ctx.opts.nflag > 1:
+        return col.fill_null("")
+    if ctx.opts.nflag == 0:
+        hexed = pl.lit("0x") + col.cast(pl.Int32, strict=False).map_batches(_hex4, return_dtype=pl.Utf8)
+        col = (
+            pl.when(proto == "ipv6-icmp")
+            .then(hexed)
+            .when(_is_ether() & (proto != "llc"))
+            .then(pl.lit(""))
+            .otherwise(col)
+        )
+    tcp, udp = port_names()
+    zero = col == "0"
+    if ctx.opts.nflag == 1:
+        named_tcp = col
+        named_udp = col
+    else:
+        named_tcp = col.replace(tcp)
+        named_udp = col.replace(udp)
+    return (
+        pl.when(proto.is_in(_TCPISH))
+        .then(pl.when(zero).then(pl.lit(" ")).otherwise(named_tcp))
+        .when(proto.is_in(_UDPISH))
+        .then(pl.when(zero).then(pl.lit(" ")).otherwise(named_udp))
+        .otherwise(col)
+        .fill_null("")
+    )
+
+
+def _dsb(side: str, ctx: _Ctx) -> pl.Expr:
+    tos = pl.col(f"{side}tos")
+    code = (tos.cast(pl.Int32) // 4).cast(pl.Utf8)
+    names = dscp_names()
+    padded = code.str.pad_start(2)
+    if ctx.opts.nflag > 2:
+        return padded.fill_null("")
+    return code.replace_strict(names, default=padded).fill_null("")
+
+
+def _rate_side(ctx: _Ctx, side: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(rate, load, seconds) of one direction as ra computes them (floats)."""
+    dur = _dur32()
+    sdur = _side_dur(side)
+    seconds = pl.when(sdur > 0).then(sdur).otherwise(dur)
+    pkts = pl.col(f"{side}pkts").cast(pl.Int64)
+    nbytes = pl.col(f"{side}bytes").cast(pl.Int64)
+    ok = (seconds > 0) & (pkts > 1)
+    bppkts = nbytes // pl.when(pkts > 0).then(pkts).otherwise(1)
+    rate = pl.when(ok).then(_f32(pkts - 1) / seconds).otherwise(pl.lit(0.0, pl.Float32))
+    load = pl.when(ok).then(_f32((nbytes - bppkts) * 8) / seconds).otherwise(pl.lit(0.0, pl.Float32))
+    return rate, load, seconds
+
+
+def _dur32() -> pl.Expr:
+    us = pl.col("ltime").dt.epoch("us") - pl.col("stime").dt.epoch("us")
+    return _f32(us.cast(pl.Float64) / 1e6)
+
+
+def _side_dur(side: str) -> pl.Expr:
+    """Duration of one direction (seconds, float), 0 without its times."""
+    st, lt = pl.col(f"_{side}start"), pl.col(f"_{side}last")
+    d = (lt - st).cast(pl.Float64) / 1e6
+    return _f32(pl.when(st.is_not_null() & lt.is_not_null()).then(d).otherwise(0.0))
+
+
+def _ratio(num: pl.Expr, den: pl.Expr, ctx: _Ctx) -> pl.Expr:
+    neg_zero = "-" + _fixed_float(pl.lit(0.0), ctx.p)
+    return pl.when(den == 0).then(neg_zero).otherwise(ctx.flt(num.cast(pl.Float64) / den.cast(pl.Float64)))
+
+
+def _meansz(side: str, ctx: _Ctx) -> pl.Expr:
+    pk = pl.col(f"{side}pkts")
+    return ctx.flt(pl.when(pk > 0).then(_f32(pl.col(f"{side}bytes")) / _f32(pk)).otherwise(0.0))
+
+
+def _jit_ms(name: str, ctx: _Ctx) -> pl.Expr:
+    return ctx.flt(_f32(pl.col(name)))
+
+
+def _jit_ext(name: str, ctx: _Ctx) -> pl.Expr:
+    """sintpktactmax ... (µs from the record) in ms; empty without jitter data."""
+    return ctx.flt(_f32(pl.col(f"_{name}").cast(pl.Float64) / 1000.0))
+
+
+def _hops(side: str) -> pl.Expr:
+    ttl = pl.col(f"{side}ttl").cast(pl.Int32)
+    base = (
+        pl.when(ttl <= 1)
+        .then(1)
+        .when(ttl <= 32)
+        .then(32)
+        .when(ttl <= 60)
+        .then(60)
+        .when(ttl <= 64)
+        .then(64)
+        .when(ttl <= 128)
+        .then(128)
+        .otherwise(255)
+    )
+    return _s(base - ttl)
+
+
+_ENCAPS = [
+    (0x01, "m"),
+    (0x02, "e"),
+    (0x04, "v"),
+    (0x08, "l"),
+    (0x10, "p"),
+    (0x20, "i"),
+    (0x40, "G"),
+    (0x80, "a"),
+]
+
+
+def _enc(side: str) -> pl.Expr:
+    m = pl.col(f"_{side}enc").cast(pl.Int64)
+    parts = [pl.when((m & bit) != 0).then(pl.lit(ch)).otherwise(pl.lit("")) for bit, ch in _ENCAPS]
+    return pl.concat_str(parts).fill_null("")
+
+
+def _net(side: str) -> pl.Expr:
+    """Classful network of an IPv4 address (SrcNet/DstNet)."""
+    a = pl.col(f"{side}addr")
+    octs = a.str.split(".")
+    first = octs.list.get(0, null_on_oob=True).cast(pl.Int32, strict=False)
+    is_v4 = a.str.contains(r"^\d+\.\d+\.\d+\.\d+$")
+    o0 = octs.list.get(0, null_on_oob=True)
+    o1 = octs.list.get(1, null_on_oob=True)
+    o2 = octs.list.get(2, null_on_oob=True)
+    net = (
+        pl.when(first < 128)
+        .then(o0 + ".0.0.0")
+        .when(first < 192)
+        .then(o0 + "." + o1 + ".0.0")
+        .when(first < 224)
+        .then(o0 + "." + o1 + "." + o2 + ".0")
+        .otherwise(a)
+    )
+    return pl.when(is_v4).then(net).otherwise(a).fill_null("")
+
+
+def _user(side: str, ctx: _Ctx) -> pl.Expr:
+    """s[N]=text with non-printable bytes as '.' (RA_USERDATA_ENCODE Ascii)."""
+    b = pl.col(f"{side}user")
+    # latin-1 view of the bytes, then everything outside 0x20..0x7e -> '.'
+    txt = b.bin.encode("hex").map_batches(_hex_to_ascii, return_dtype=pl.Utf8)
+    n = b.bin.size().cast(pl.Utf8)
+    return pl.when(b.is_null()).then(pl.lit("")).otherwise(pl.lit(side) + "[" + n + "]=" + txt)
+
+
+def _hex_to_ascii(s: pl.Series) -> pl.Series:
+    out: list[str | None] = []
+    for h in s.to_list():
+        if h is None:
+            out.append(None)
+            continue
+        raw = bytes.fromhex(h)
+        out.append("".join(chr(c) if 0x20 <= c < 0x7F else "." for c in raw))
+    return pl.Series(out, dtype=pl.Utf8)
+
+
+def _state(ctx: _Ctx) -> pl.Expr:
+    return pl.col("state").fill_null("")
+
+
+def _proto(ctx: _Ctx) -> pl.Expr:
+    if ctx.opts.nflag > 1:
+        return _s(pl.col("_proto_num"))
+    proto = pl.col("proto").fill_null("")
+    if ctx.opts.nflag == 0:
+        return pl.when(_is_ether() & proto.str.contains(r"^\d+$")).then(pl.lit("unknown")).otherwise(proto)
+    return proto
+
+
+_Z = pl.lit("0")
+
+
+def _field_exprs() -> dict[str, Callable[[_Ctx], pl.Expr]]:
+    f: dict[str, Callable[[_Ctx], pl.Expr]] = {}
+
+    f["stime"] = lambda c: _time_text(pl.col("stime").dt.epoch("us"), c)
+    f["ltime"] = lambda c: _time_text(pl.col("ltime").dt.epoch("us"), c)
+    f["sstime"] = lambda c: _time_text(pl.col("_sstart"), c)
+    f["sltime"] = lambda c: _time_text(pl.col("_slast"), c)
+    f["dstime"] = lambda c: _time_text(pl.col("_dstart"), c)
+    f["dltime"] = lambda c: _time_text(pl.col("_dlast"), c)
+    f["trans"] = lambda c: pl.lit("1")
+    for n in ("dur", "mean", "min", "max", "sum", "runtime"):
+        f[n] = lambda c: c.flt(_dur32())
+    f["stddev"] = lambda c: c.flt(pl.lit(0.0))
+    f["sdur"] = lambda c: c.flt(_side_dur("s"))
+    f["ddur"] = lambda c: c.flt(_side_dur("d"))
+    f["saddr"] = lambda c: pl.col("saddr").fill_null("")
+    f["daddr"] = lambda c: pl.col("daddr").fill_null("")
+    f["proto"] = _proto
+    f["sport"] = lambda c: _port("sport", c)
+    f["dport"] = lambda c: _port("dport", c)
+    f["bytes"] = lambda c: _s(pl.col("bytes"))
+    f["pkts"] = lambda c: _s(pl.col("pkts"))
+    f["appbytes"] = lambda c: _s(pl.col("sappbytes") + pl.col("dappbytes"))
+    f["loss"] = lambda c: _s(pl.col("sloss").fill_null(0) + pl.col("dloss").fill_null(0))
+    f["ploss"] = lambda c: c.flt(_ploss(""))
+    f["rate"] = lambda c: c.flt(_total_rate())
+    f["load"] = lambda c: c.flt(_total_load(c))
+    f["srcid"] = lambda c: pl.col("srcid").fill_null("")
+    f["flgs"] = lambda c: pl.col("flgs").fill_null("")
+    f["dir"] = lambda c: pl.col("dir").fill_null("")
+    f["state"] = _state
+    f["seq"] = lambda c: _s(pl.col("seq"))
+    f["tcprtt"] = lambda c: c.flt(pl.col("tcprtt").fill_null(0.0))
+    f["synack"] = lambda c: c.flt(pl.col("synack").fill_null(0.0))
+    f["ackdat"] = lambda c: c.flt(pl.col("ackdat").fill_null(0.0))
+    f["cause"] = lambda c: pl.col("cause").fill_null("")
+    f["tcpopt"] = lambda c: pl.col("tcpopt").fill_null("")
+    f["autoid"] = lambda c: _Z
+    f["rank"] = lambda c: (pl.int_range(1, pl.len() + 1)).cast(pl.Utf8)
+    for n in ("retrans", "nacks", "solo", "first"):
+        f[n] = lambda c: _Z
+        f[f"p{n}"] = lambda c: c.flt(pl.lit(0.0))
+    f["abr"] = lambda c: _ratio(
+        pl.col("sappbytes").cast(pl.Int64) - pl.col("dappbytes").cast(pl.Int64),
+        pl.col("sappbytes") + pl.col("dappbytes"),
+        c,
+    )
+    f["pcr"] = f["abr"]
+    f["tf"] = lambda c: _ratio(pl.col("sappbytes") + pl.col("dappbytes"), pl.col("bytes"), c)
+    f["icmpid"] = lambda c: pl.when(pl.col("proto").is_in(["icmp"])).then(_Z).otherwise(pl.lit(""))
+    for side in "sd":
+        _side_fields(f, side)
+    return f
+
+
+def _ext(name: str) -> Callable[[_Ctx], pl.Expr]:
+    return lambda c: _jit_ext(name, c)
+
+
+def _side_fields(f: dict[str, Callable[[_Ctx], pl.Expr]], side: str) -> None:
+    """The fields with a src and a dst form."""
+    if side:
+        f[f"{side}tos"] = lambda c: _s(pl.col(f"{side}tos"))
+        f[f"{side}dsb"] = lambda c: _dsb(side, c)
+        f[f"{side}ttl"] = lambda c: _s(pl.col(f"{side}ttl"))
+        f[f"{side}bytes"] = lambda c: _s(pl.col(f"{side}bytes"))
+        f[f"{side}appbytes"] = lambda c: _s(pl.col(f"{side}appbytes"))
+        f[f"{side}pkts"] = lambda c: _s(pl.col(f"{side}pkts"))
+        f[f"{side}loss"] = lambda c: _s(pl.col(f"{side}loss").fill_null(0))
+        f[f"{side}ploss"] = lambda c: c.flt(_ploss(side))
+        f[f"{side}rate"] = lambda c: c.flt(_rate_side(c, side)[0])
+        f[f"{side}load"] = lambda c: c.flt(_rate_side(c, side)[1])
+        f[f"{side}mac"] = lambda c: pl.col(f"{side}mac").fill_null("")
+        f[f"{side}intpkt"] = lambda c: _jit_ms(f"{side}intpkt", c)
+        f[f"{side}intpktact"] = lambda c: _jit_ms(f"{side}intpktact", c)
+        f[f"{side}intpktidl"] = lambda c: _jit_ms(f"{side}intpktidl", c)
+        f[f"{side}jit"] = lambda c: _jit_ms(f"{side}jit", c)
+        f[f"{side}jitact"] = lambda c: _jit_ms(f"{side}jitact", c)
+        f[f"{side}jitidl"] = lambda c: _jit_ms(f"{side}jitidl", c)
+        for kind in ("act", "idl"):
+            for ext in ("max", "min"):
+                name = f"{side}intpkt{kind}{ext}"
+                f[name] = _ext(name)
+        f[f"{side}win"] = lambda c: _s(pl.col(f"{side}win"))
+        f[f"{side}tcpb"] = lambda c: _s(pl.col(f"{side}tcpb"))
+        f[f"{side}mpls"] = lambda c: _s(pl.col(f"{side}mpls"))
+        f[f"{side}vid"] = lambda c: _s(pl.col(f"{side}vid"))
+        f[f"{side}vpri"] = lambda c: _s(pl.col(f"{side}vpri"))
+        f[f"{side}vlan"] = lambda c: _s(
+            pl.col(f"{side}vpri").cast(pl.Int32) * 8192 + pl.col(f"{side}vid").cast(pl.Int32)
+        )
+        f[f"{side}ipid"] = lambda c: (
+            pl.when(pl.col(f"{side}ipid").is_null())
+            .then(pl.lit(""))
+            .otherwise("0x" + pl.col(f"{side}ipid").cast(pl.Int32).map_batches(_hex4, return_dtype=pl.Utf8))
+        )
+        f[f"{side}net"] = lambda c: _net(side)
+        f[f"{side}maxsz"] = lambda c: _s(pl.col(f"{side}maxsz"))
+        f[f"{side}minsz"] = lambda c: _s(pl.col(f"{side}minsz"))
+        f[f"{side}hops"] = lambda c: _hops(side)
+        f[f"{side}meansz"] = lambda c: _meansz(side, c)
+        f[f"{side}user"] = lambda c: _user(side, c)
+        f[f"{side}enc"] = lambda c: _enc(side)
+        f[f"{side}gap"] = lambda c: pl.when(pl.col("proto") == "tcp").then(_Z).otherwise(pl.lit(""))
+        for n in ("retrans", "nacks", "solo", "first"):
+            f[f"{side}{n}"] = lambda c: _Z
+            f[f"{side}p{n}"] = lambda c: c.flt(pl.lit(0.0))
+        f[f"{side}tf"] = lambda c: _ratio(pl.col(f"{side}appbytes"), pl.col(f"{side}bytes"), c)
+
+
+def _hex4(s: pl.Series) -> pl.Series:
+    return pl.Series([None if v is None else f"{v:04x}" for v in s.to_list()], dtype=pl.Utf8)
+
+
+def _ploss(side: str) -> pl.Expr:
+    if side:
+        loss = pl.col(f"{side}loss").fill_null(0).cast(pl.Float64)
+        pk = pl.col(f"{side}pkts").cast(pl.Float64)
+    else:
+        loss = (pl.col("sloss").fill_null(0) + pl.col("dloss").fill_null(0)).cast(pl.Float64)
+        pk = pl.col("pkts").cast(pl.Float64)
+    return pl.when(loss + pk > 0).then(loss * 100.0 / (pk + loss)).otherwise(0.0)
+
+
+def _total_rate() -> pl.Expr:
+    secs = _dur32()
+    pk = pl.col("pkts").cast(pl.Int64) - 1
+    return pl.when((pk > 0) & (secs > 0)).then(_f32(pk) / secs).otherwise(pl.lit(0.0, pl.Float32))
+
+
+def _total_load(ctx: _Ctx) -> pl.Expr:
+    dur = _dur32()
+    _, sload, _ = _rate_side(ctx, "s")
+    _, dload, _ = _rate_side(ctx, "d")
+    sd, dd = _side_dur("s"), _side_dur("d")
+    sd = pl.when(sd > 0).then(sd).otherwise(dur)
+    dd = pl.when(dd > 0).then(dd).otherwise(dur)
+    return pl.when(dur > 0).then((sload * sd + dload * dd) / dur).otherwise(pl.lit(0.0, pl.Float32))
+
+
+_FIELD_EXPRS = _field_exprs()
+
+#: Fields that need facts decoded from the record bytes (ra_extra).
+_EXTRA_FIELDS = frozenset(
+    {"sstime", "sltime", "dstime", "dltime", "sdur", "ddur", "srate", "drate", "sload", "dload", "load", "senc", "denc"}
+    | {f"{s}intpkt{k}{e}" for s in "sd" for k in ("act", "idl") for e in ("max", "min")}
+)
+
+_EXTRA_RENAME = {
+    "sstime": "_sstart",
+    "sltime": "_slast",
+    "dstime": "_dstart",
+    "dltime": "_dlast",
+    "senc": "_senc",
+    "denc": "_denc",
+    "proto_num": "_proto_num",
+}
+
+
+def supported_fields() -> frozenset[str]:
+    """Fields with a value renderer (the others print as empty columns)."""
+    return frozenset(_FIELD_EXPRS)
+
+
+def _needs_extra(fields: Sequence[FieldSpec], opts: PrintOptions) -> bool:
+    names = {f.name for f in fields}
+    if names & _EXTRA_FIELDS:
+        return True
+    if opts.nflag > 1 and "proto" in names:
+        return True
+    return bool(opts.print_state_z or opts.flags_Z)
+
+
+def _with_extra(df: pl.DataFrame) -> pl.DataFrame:
+    if not _HAVE_CORE or "record" not in df.columns or df.height == 0:
+        cols = [pl.lit(None, pl.Int64).alias(c) for c in ("_sstart", "_slast", "_dstart", "_dlast")] + [
+            pl.lit(None, pl.UInt32).alias(c)
+            for c in ("_senc", "_denc", "_proto_num", "_tcp_status", "_sflags", "_dflags")
+        ]
+        return df.with_columns(cols)
+    batch = _core.ra_extra(df.get_column("record"))
+    extra = pl.DataFrame(pl.from_arrow(batch))
+    rename = {c: _EXTRA_RENAME.get(c, "_" + c) for c in extra.columns}
+    extra = extra.rename(rename)
+    return pl.concat([df, extra], how="horizontal")
+
+
+def _value_exprs(fields: Sequence[FieldSpec], opts: PrintOptions, columns: Sequence[str]) -> list[pl.Expr]:
+    tz = _valid_tz(opts.time_zone or _local_tz())
+    ctx = _Ctx(opts, tz, frozenset(columns))
+    out = []
+    for i, fs in enumerate(fields):
+        fn = _FIELD_EXPRS.get(fs.name)
+        e = fn(ctx) if fn is not None else pl.lit("")
+        out.append(e.cast(pl.Utf8).fill_null("").alias(f"{i}:{fs.name}"))
+    return out
+
+
+def _prepare(df: pl.DataFrame, fields: Sequence[FieldSpec], opts: PrintOptions) -> pl.DataFrame:
+    if _needs_extra(fields, opts):
+        df = _with_extra(df)
+    return df
+
+
+def render_values(
+    df: pl.DataFrame, fields: Sequence[FieldSpec] | None = None, opts: PrintOptions | None = None
+) -> pl.DataFrame:
+    """One Utf8 column per field (named after it; repeated fields get a
+    ``_N`` suffix): the unpadded text ra prints for each record."""
+    fields = list(DEFAULT_FIELDS if fields is None else fields)
+    opts = opts or PrintOptions()
+    src = _prepare(df, fields, opts)
+    vals = src.select(_value_exprs(fields, opts, src.columns))
+    names: list[str] = []
+    for fs in fields:
+        n, k = fs.name, 1
+        while n in names:
+            k += 1
+            n = f"{fs.name}_{k}"
+        names.append(n)
+    return vals.rename(dict(zip(vals.columns, names, strict=True)))
+
+
+def _width(fs: FieldSpec, opts: PrintOptions) -> int:
+    if fs.name in TIME_FIELDS and _time_has_fraction(opts):
+        return fs.width + opts.precision
+    return fs.width
+
+
+def _pad(v: pl.Expr, width: int, left: bool) -> pl.Expr:
+    n = v.str.len_chars()
+    if width <= 0:
+        return pl.lit("")
+    t = pl.when(n > width).then(v.str.slice(0, width - 1) + "*").otherwise(v)
+    return t.str.pad_end(width) if left else t.str.pad_start(width)
+
+
+def _cell(v: pl.Expr, fs: FieldSpec, opts: PrintOptions) -> pl.Expr:
+    """What ra's print function writes for the field, without its trailing blank."""
+    width = _width(fs, opts)
+    if fs.name == "dir":
+        return _pad(v, width, False)
+    if opts.fixed:
+        return _pad(v, width, fs.left)
+    return v
+
+
+def render_lines(
+    df: pl.DataFrame, fields: Sequence[FieldSpec] | None = None, opts: PrintOptions | None = None
+) -> pl.Series:
+    """One line per record (no newline), laid out exactly as ra prints it."""
+    fields = list(DEFAULT_FIELDS if fields is None else fields)
+    opts = opts or PrintOptions()
+    if df.height == 0:
+        return pl.Series("line", [], dtype=pl.Utf8)
+    src = _prepare(df, fields, opts)
+    vals = _value_exprs(fields, opts, src.columns)
+    parts: list[pl.Expr] = []
+    sep = opts.separator
+    shown = [(fs, v) for fs, v in zip(fields, vals, strict=True) if fs.name not in SILENT_FIELDS]
+    for i, (fs, v) in enumerate(shown):
+        cell = _cell(v, fs, opts)
+        if sep is None or sep == " ":
+            if i > 0:
+                prev = shown[i - 1][0].name
+                joined = (
+                    sep is None
+                    and opts.addr_port_period
+                    and ((fs.name == "sport" and prev == "saddr") or (fs.name == "dport" and prev == "daddr"))
+                )
+                if joined:
+                    has_tok = cell.str.contains(r"\S")
+                    parts.append(pl.when(has_tok).then(pl.lit(".")).otherwise(pl.lit(" ")))
+                else:
+                    parts.append(pl.lit(" "))
+            parts.append(cell)
+        else:
+            if fs.name != "flgs":
+                cell = cell.str.strip_chars_end()
+            parts.append(cell + sep)
+    line = pl.concat_str(parts) if parts else pl.lit("")
+    line = line.str.strip_chars_end()
+    if sep is not None and sep != " ":
+        line = line.str.strip_suffix(sep) if not sep.isspace() else line
+    return src.select(line.alias("line")).get_column("line")
+
+
+def _label_text(fs: FieldSpec, opts: PrintOptions) -> str:
+    """What ra's label function writes for the field (with its trailing blank)."""
+    name, width = fs.name, _width(fs, opts)
+    label = fs.label
+    if name in ("seq", "bins", "binnum", "rank"):
+        half = (width - len(label)) // 2
+        text = " " * max(half, 1) + label + " " * max(half, 1)
+        if name != "rank":
+            text += " "
+        if not (width & 1):
+            text += " "
+        return text
+    if name in ("suser", "duser"):
+        slen = width
+        if width > 10:
+            slen += 1
+        half = slen // 2
+        text = " " * max(half, 1) + label + " " * max(half, 1) + " "
+        if slen & 1:
+            text += " "
+        return text
+    return label[:width].rjust(width) + " "
+
+
+def header_line(fields: Sequence[FieldSpec] | None = None, opts: PrintOptions | None = None) -> str:
+    """ra's column header line (no newline)."""
+    fields = list(DEFAULT_FIELDS if fields is None else fields)
+    opts = opts or PrintOptions()
+    text = ""
+    for fs in fields:
+        lab = _label_text(fs, opts)
+        if not opts.fixed:
+            text += lab.strip() + " "
+        else:
+            text += lab
+    sep = opts.separator
+    if sep is None or sep == " ":
+        return text
+    out: list[str] = []
+    last = sep
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == " ":
+            if last != sep:
+                out.append(sep)
+            while i < len(text) and text[i].isspace():
+                i += 1
+            if i >= len(text):
+                break
+            ch = text[i]
+        last = ch
+        out.append(ch)
+        i += 1
+    res = "".join(out)
+    if res.endswith(sep):
+        res = res[: -len(sep)]
+    return res
