@@ -6,7 +6,7 @@
 #   make lint          cargo fmt --check, clippy, ruff, mypy
 #   make format        apply cargo fmt and ruff's fixes
 #   make setup-system  Debian packages (as root, only the missing ones)
-#   make bench         the benchmark (when there is one)
+#   make bench         the benchmark vs real argus (BENCH_ARGS=--quick: small sizes); bench/RESULTS.md
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -108,7 +108,7 @@ demo: setup-system develop
 .PHONY: bench
 bench: develop
 	@if [ -f bench/run.py ]; then \
-	  $(PY) bench/run.py; \
+	  $(PY) bench/run.py $(BENCH_ARGS); \
 	else \
 	  echo "bench: no benchmark yet (bench/run.py lands with issue 6)"; \
 	fi
