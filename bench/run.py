@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -51,11 +52,15 @@ class Run:
 
     @property
     def pps_cpu(self) -> float:
-        return self.packets / self.cpu if self.cpu > 0 else 0.0
+        return self.packets / self.cpu if self.cpu > 0 and self.rc == 0 else 0.0
 
     @property
     def pps_wall(self) -> float:
-        return self.packets / self.wall if self.wall > 0 else 0.0
+        return self.packets / self.wall if self.wall > 0 and self.rc == 0 else 0.0
+
+    @property
+    def label(self) -> str:
+        return self.name if self.rc == 0 else f"{self.name} (FAILED, exit {self.rc})"
 
 
 def log(msg: str) -> None:
@@ -125,6 +130,32 @@ def generate(capgen: Path, name: str, args: list[str]) -> tuple[Path, dict[str, 
     return path, info
 
 
+def racount(path: Path) -> int:
+    out = subprocess.run(["racount", "-r", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(out.splitlines()[-1].split()[1])
+
+
+def records_file(real_argus: str, mix: Path, want: int) -> tuple[Path, int]:
+    """An Argus record file of at least `want` records: real argus's records of `mix`, repeated."""
+    base = DATA / f"{mix.stem}.argus"
+    if not base.exists():
+        log(f"writing {base} (real argus)")
+        tmp = DATA / f"{mix.stem}.tmp.argus"
+        tmp.unlink(missing_ok=True)
+        subprocess.run([real_argus, "-X", "-r", str(mix), "-w", str(tmp)], check=True)
+        tmp.replace(base)
+    n = racount(base)
+    copies = max(1, -(-want // n))
+    big = DATA / f"{mix.stem}-x{copies}.argus"
+    if not big.exists():
+        log(f"writing {big} ({copies} x {n} records, real ra)")
+        tmp = DATA / f"{mix.stem}.tmp.argus"
+        tmp.unlink(missing_ok=True)
+        subprocess.run(["ra", "-r", *[str(base)] * copies, "-w", str(tmp)], check=True)
+        tmp.replace(big)
+    return big, racount(big)
+
+
 def warm(path: Path) -> None:
     """Reads the file once so that every measured command finds it in the page cache."""
     with open(path, "rb") as f:
@@ -140,6 +171,20 @@ def argus_rs_has(words: list[str], option: str) -> bool:
     return res.returncode == 0 and option in res.stdout
 
 
+def argus_rs_commands() -> set[str]:
+    """The subcommands `argus-rs --help` lists (lines of its Commands box: "│ NAME  what it does")."""
+    exe = VENV_BIN / "argus-rs"
+    if not exe.exists():
+        return set()
+    res = subprocess.run([str(exe), "--help"], capture_output=True, text=True)
+    names = set()
+    for line in res.stdout.splitlines():
+        m = re.match(r"^\s*│ (\w[\w-]*)  ", line)
+        if m:
+            names.add(m.group(1))
+    return names
+
+
 POLARS_SCRIPT = """
 import sys, argus_rs
 df = argus_rs.read_pcap(sys.argv[1])
@@ -150,6 +195,8 @@ IMPORT_SCRIPT = "import argus_rs, polars"
 
 
 def fmt_rate(x: float) -> str:
+    if x == 0:
+        return "-"
     return f"{x / 1e6:.2f} M" if x >= 1e5 else f"{x / 1e3:.1f} k"
 
 
@@ -188,10 +235,12 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per command; the least CPU time is kept")
     ap.add_argument("--no-real", action="store_true", help="skip real argus")
     ap.add_argument("--no-syn", action="store_true", help="skip memory per open flow")
+    ap.add_argument("--records", type=int, default=10_000_000, help="records for the record clients")
+    ap.add_argument("--no-records", action="store_true", help="skip the record clients (sort, aggregate, print)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
     a = ap.parse_args()
     if a.quick:
-        a.packets, a.syn_flows = 300_000, 200_000
+        a.packets, a.syn_flows, a.records = 300_000, 200_000, 400_000
 
     load_before = os.getloadavg()
     capgen, capwalk = build_tools()
@@ -256,22 +305,39 @@ def main() -> int:
             mem_rows.append((label, per_flow, n.rss_kb, b.rss_kb))
             syn_runs += [b, n]
 
-    # slots for later issues
-    if argus_rs_has(["racluster"], "-m") or argus_rs_has(["rasort"], "-m"):
-        skipped.append(("sort / aggregate 10 M records", "argus-rs rasort/racluster exist: harness slot to be wired"))
+    # record clients on >= 10 M records: real ra/rasort/racluster, and argus-rs's when it has them
+    rec_runs: list[Run] = []
+    big: Path | None = None
+    nrec = 0
+    if real_argus and not a.no_real and not a.no_records:
+        big, nrec = records_file(real_argus, mix, a.records)
+        warm(big)
+        cases = [
+            ("sort (issue 5)", "rasort", ["-m", "bytes", "-w", "/dev/null"]),
+            ("aggregate (issue 5)", "racluster", ["-w", "/dev/null"]),
+            ("print (issue 4)", "ra", ["-n"]),
+            ("filter + print (issue 4)", "ra", ["-n", "-", "tcp and dst port 443"]),
+        ]
+        for what, tool, args in cases:
+            real = shutil.which(tool)
+            if real:
+                rec_runs.append(measure(f"{what}: real {tool}", [real, "-r", str(big), *args], nrec, a.repeat))
+            if tool in argus_rs_commands():
+                rec_runs.append(
+                    measure(f"{what}: argus-rs {tool}", [argus_rs, tool, "-r", str(big), *args], nrec, a.repeat)
+                )
+            else:
+                skipped.append((f"{what}: argus-rs {tool}", f"argus-rs has no {tool} command yet"))
     else:
-        skipped.append(
-            (
-                "sort / aggregate 10 M records vs rasort/racluster",
-                "argus-rs has no rasort/racluster command yet (issue 5)",
-            )
-        )
+        skipped.append(("record clients", "need real argus to write the records (--no-real / --no-records)"))
+    # bench/ra_print.py (issue 4) measures filter + print in its own way when it is there
     ra_print = ROOT / "bench" / "ra_print.py"
     if ra_print.exists():
         log(f"running {ra_print}")
-        subprocess.run([py, str(ra_print)], cwd=ROOT, check=False)
+        env = {**os.environ, "BENCH_RECORDS": str(big or ""), "BENCH_PCAP": str(mix)}
+        subprocess.run([py, str(ra_print)], cwd=ROOT, check=False, env=env)
     else:
-        skipped.append(("filter + print 10 M records vs ra", "bench/ra_print.py not there yet (issue 4)"))
+        skipped.append(("bench/ra_print.py (issue 4)", "not there yet"))
     load_after = os.getloadavg()
 
     # --- report ---
@@ -286,11 +352,11 @@ def main() -> int:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in runs:
-        vs_argus = f"{r.pps_cpu / argus_run.pps_cpu:.2f}" if argus_run and r.packets and argus_run.cpu else ""
-        vs_walk = f"{r.pps_cpu and walk.pps_cpu / r.pps_cpu:.2f}" if r.packets else ""
+        vs_argus = f"{r.pps_cpu / argus_run.pps_cpu:.2f}" if argus_run and argus_run.pps_cpu and r.pps_cpu else ""
+        vs_walk = f"{walk.pps_cpu / r.pps_cpu:.2f}" if r.pps_cpu else ""
         print(
-            f"| {r.name} | {r.packets:,} | {r.cpu:.2f} | {fmt_rate(r.pps_cpu)} | {r.wall:.2f} | {fmt_rate(r.pps_wall)} "
-            f"| {r.rss_kb / 1024:.0f} | {vs_argus} | {vs_walk} |"
+            f"| {r.label} | {r.packets:,} | {r.cpu:.2f} | {fmt_rate(r.pps_cpu)} | {r.wall:.2f} "
+            f"| {fmt_rate(r.pps_wall)} | {r.rss_kb / 1024:.0f} | {vs_argus} | {vs_walk} |"
         )
     if mem_rows:
         print()
@@ -300,10 +366,21 @@ def main() -> int:
             print(f"| {label} ({a.syn_flows:,} flows) | {per_flow:.0f} | {n_kb / 1024:.0f} | {b_kb / 1024:.0f} |")
         if len(mem_rows) == 2:
             print(f"\nargus-rs / real argus bytes per flow: {mem_rows[0][1] / mem_rows[1][1]:.2f}")
+    if rec_runs and big:
+        print()
+        print(f"records: {big.name}: {nrec:,} records")
+        print()
+        print("| command | records | CPU s | records / CPU s | wall s | peak RSS MB |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for r in rec_runs:
+            print(
+                f"| {r.label} | {r.packets:,} | {r.cpu:.2f} | {fmt_rate(r.pps_cpu)} | {r.wall:.2f} "
+                f"| {r.rss_kb / 1024:.0f} |"
+            )
     for r in syn_runs:
         if r.packets == 1000:
             print(f"\nstartup (1000-packet capture): {r.name.split(' SYN')[0]} {r.cpu:.2f} CPU s, {r.wall:.2f} wall s")
-    for r in runs + syn_runs:
+    for r in runs + syn_runs + rec_runs:
         if r.note:
             print(f"\nnote, {r.name}: {r.note}")
     if skipped:
@@ -318,14 +395,14 @@ def main() -> int:
                     "load_before": load_before,
                     "load_after": load_after,
                     "input": mix_info,
-                    "runs": [r.__dict__ for r in runs + syn_runs],
+                    "runs": [r.__dict__ for r in runs + syn_runs + rec_runs],
                     "memory_per_flow": mem_rows,
                     "skipped": skipped,
                 },
                 indent=1,
             )
         )
-    return 0 if all(r.rc == 0 for r in runs + syn_runs) else 1
+    return 0 if all(r.rc == 0 for r in runs + syn_runs + rec_runs) else 1
 
 
 if __name__ == "__main__":
