@@ -43,9 +43,10 @@ class _SpanParser(Parser):
         self.keep.append(node)
 
     def term(self, qb: Qual) -> tuple[Node, Qual]:
-        pos = self.cur.pos
+        tok = self.cur
         node, q = super().term(qb)
-        self._mark(pos, node)
+        if tok.kind != "(":
+            self._mark(tok.pos, node)
         return node, q
 
     def rterm(self, qb: Qual) -> tuple[Node, Qual]:
