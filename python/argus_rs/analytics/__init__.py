@@ -1,4 +1,4 @@
-"""ra* analytics on polars LazyFrames: racluster, rasort, racount, rabins.
+"""ra* analytics on polars LazyFrames: racluster, rasort, racount.
 
 Each function takes the frames of :func:`argus_rs.scan_argus` / :func:`argus_rs.read_argus`
 (or of :func:`argus_rs.read_pcap`) and returns a LazyFrame; see ``docs/analytics.md``.
@@ -6,6 +6,17 @@ Each function takes the frames of :func:`argus_rs.scan_argus` / :func:`argus_rs.
 
 from __future__ import annotations
 
-from argus_rs.analytics.cluster import racluster
+from argus_rs.analytics.cluster import CLUSTER_KEYS, racluster
+from argus_rs.analytics.count import racount, racount_addresses, racount_protocols, racount_report
+from argus_rs.analytics.sort import SORT_KEYS, rasort
 
-__all__ = ["racluster"]
+__all__ = [
+    "CLUSTER_KEYS",
+    "SORT_KEYS",
+    "racluster",
+    "racount",
+    "racount_addresses",
+    "racount_protocols",
+    "racount_report",
+    "rasort",
+]

@@ -89,6 +89,26 @@ def v6_str(halves: pl.Expr) -> pl.Expr:
     return halves.map_batches(_v6_text, return_dtype=pl.Utf8, is_elementwise=True)
 
 
+def _v6_matrix(s: pl.Series) -> pl.Series:
+    out: list[str | None] = []
+    for v in s.to_list():
+        key = None
+        if v is not None and ":" in v:
+            try:
+                raw = ipaddress.IPv6Address(v).packed
+                key = "".join(f"{int.from_bytes(raw[i : i + 4], 'little'):08x}" for i in range(0, 16, 4))
+            except ValueError:
+                key = None
+        out.append(key)
+    return pl.Series(s.name, out, dtype=pl.Utf8)
+
+
+def v6_matrix_key(col: str) -> pl.Expr:
+    """IPv6 addresses as racluster's matrix key orders them: 32-bit words, each read as a
+    little-endian integer (text that sorts as that order)."""
+    return pl.col(col).map_batches(_v6_matrix, return_dtype=pl.Utf8, is_elementwise=True)
+
+
 def sort_key(col: str) -> list[pl.Expr]:
     """Expressions that order addresses as ra's address sorters do: family, then value."""
     h = v6_halves(col)

@@ -35,8 +35,8 @@ CLUSTER_KEYS: dict[str, list[str]] = {
     "saddr": ["saddr"],
     "daddr": ["daddr"],
     "proto": ["_ipproto"],
-    "sport": ["_ipproto", "sport"],
-    "dport": ["_ipproto", "dport"],
+    "sport": ["_ipproto", "_ksport"],
+    "dport": ["_ipproto", "_kdport"],
     "stos": ["stos"],
     "dtos": ["dtos"],
     "sttl": ["sttl"],
@@ -210,18 +210,22 @@ def _key_exprs(keys: list[str], columns: list[str]) -> tuple[list[pl.Expr], list
         if m:
             name, bits = m.group(1), m.group(2)
             if name == "matrix":
-                a, b = _addr.sort_key("saddr"), _addr.sort_key("daddr")
-                swap = pl.lit(False)
-                eq = pl.lit(True)
-                for x, y in zip(a[:3], b[:3], strict=True):
-                    swap = swap | (eq & (x.fill_null(0) > y.fill_null(0)))
-                    eq = eq & (x.fill_null(0) == y.fill_null(0))
+                # the pair is keyed smaller address first; IP flows only (ARP flows keep their
+                # orientation); IPv6 addresses compare as 3.0.8 does, word by word read as
+                # little-endian integers
+                ip = ~pl.col("proto").is_in(["arp", "rarp"])
+                v4s, v4d = _addr.v4_int("saddr"), _addr.v4_int("daddr")
+                v6s, v6d = _addr.v6_matrix_key("saddr"), _addr.v6_matrix_key("daddr")
+                swap = ip & pl.when(v4s.is_not_null() & v4d.is_not_null()).then(v4s > v4d).otherwise(v6s > v6d)
+                swap = swap.fill_null(False)
                 for col in ("saddr", "daddr"):
                     e = _addr.masked(col, int(bits)) if bits else pl.col(col)
                     exprs.append(e.alias(col))
                     keep.append(col)
             else:
                 e = _addr.masked(name, int(bits)) if bits else pl.col(name)
+                # ARP flows are not masked (3.0.8 applies the CIDR length to IP flows only)
+                e = pl.when(pl.col("proto").is_in(["arp", "rarp"])).then(pl.col(name)).otherwise(e)
                 exprs.append(e.alias(name))
                 keep.append(name)
             continue
@@ -229,7 +233,14 @@ def _key_exprs(keys: list[str], columns: list[str]) -> tuple[list[pl.Expr], list
             raise ValueError(f"racluster: unknown -m key {k!r}")
         for col in CLUSTER_KEYS[k]:
             if col not in keep:
-                exprs.append(_IP_PROTO.alias(col) if col == "_ipproto" else pl.col(col))
+                if col == "_ipproto":
+                    exprs.append(_IP_PROTO.alias(col))
+                elif col in ("_ksport", "_kdport"):
+                    # a port key: the port of TCP/UDP flows; other flows have none (one group)
+                    port = pl.col(col[2:])
+                    exprs.append(pl.when(_IP_PROTO.is_in(["tcp", "udp"])).then(port).alias(col))
+                else:
+                    exprs.append(pl.col(col))
                 keep.append(col)
     return exprs, keep, swap
 
@@ -253,6 +264,14 @@ def racluster(
     lf = lf.lazy()
     columns = lf.collect_schema().names()
     kl = key_list(keys)
+    kind = (
+        pl.when(pl.col("proto") == "arp")
+        .then(pl.lit("arp"))
+        .when(pl.col("proto") == "rarp")
+        .then(pl.lit("rarp"))
+        .otherwise(pl.lit("ip"))
+        .alias("_kind")
+    )
     if correct is None:
         correct = kl is None
     has_trans = "trans" in columns
@@ -288,8 +307,16 @@ def racluster(
     else:
         exprs, keep, swap = _key_exprs(kl, columns)
         if swap is not None:
-            lf = lf.with_columns(reversed_columns(columns, swap))
-        group_exprs = [pl.col("_fam"), *exprs]
+            # the matrix key turns the record around (IPv6 records keep their ports)
+            lf = lf.with_columns(swap.alias("_swap"))
+            ports_too = pl.col("_swap") & (pl.col("_fam") == 1)
+            lf = lf.with_columns(
+                reversed_columns([c for c in columns if c not in ("sport", "dport")], pl.col("_swap"))
+                + [e for e in reversed_columns(["proto", "sport", "dport"], ports_too) if e.meta.output_name() != "dir"]
+            )
+        # address keys keep ARP flows apart from IP flows (other keys merge them)
+        by_address = any(_KEY_RE.match(k) for k in kl)
+        group_exprs = [kind, *exprs] if by_address else exprs
 
     return _aggregate(lf, group_exprs, keep, columns, has_trans)
 
@@ -319,6 +346,9 @@ def _aggregate(
         pl.col("state").first().alias("_state_first"),
         pl.col("state").n_unique().alias("_state_n"),
         pl.col("cause").first().alias("_cause_first"),
+        pl.concat_str([pl.col("sport").fill_null(""), pl.col("dport").fill_null("")]).n_unique().alias("_icmp_n"),
+        pl.col("_fam").n_unique().alias("_fam_n"),
+        pl.col("_fam").first().alias("_fam_first"),
         (pl.col("proto").is_in(["arp", "rarp"])).any().alias("_arp"),
         (pl.col("proto") == "rarp").any().alias("_rarp"),
     ]
@@ -355,6 +385,8 @@ def _aggregate(
             fixes.append(
                 pl.when(proto_mixed)
                 .then(pl.lit(None, pl.Utf8))
+                .when((pl.col(f"_{port}_n") > 1) & (pl.col("_proto_first") == "icmp"))
+                .then(pl.lit("0x0000"))
                 .when(pl.col(f"_{port}_n") > 1)
                 .then(pl.lit("0"))
                 .otherwise(pl.col(f"_{port}_first"))
@@ -362,7 +394,10 @@ def _aggregate(
             )
     for a in ("saddr", "daddr"):
         if a not in keep:
-            fixes.append(_addr.common_prefix_value(a).alias(a))
+            # records of different flow kinds (IPv4, IPv6, ARP) merged: the address is zeroed
+            mixed = (pl.col("_fam_n") > 1) | (pl.col("_ipproto_n") > 1) & pl.col("_arp")
+            zero = pl.when(pl.col("_fam_first") == 2).then(pl.lit("::")).otherwise(pl.lit("0.0.0.0"))
+            fixes.append(pl.when(mixed).then(zero).otherwise(_addr.common_prefix_value(a)).alias(a))
     fixes.append(_flag_value(proto_mixed))
     fixes += [pl.col("_agr").struct.field("mean").alias("mean"), pl.col("_agr").struct.field("stddev").alias("stddev")]
     out = out.with_columns(fixes)
@@ -387,6 +422,8 @@ def _aggregate(
     state = (
         pl.when(tcp)
         .then(pl.when(pl.col("_state_n") == 1).then(pl.col("_state_first")).otherwise(tcp_state))
+        .when((proto == "ipv6-icmp") & (pl.col("_icmp_n") > 1))
+        .then(pl.lit("UNK"))  # merged ICMPv6 types/codes differ: the zeroed type prints UNK
         .when(proto.is_in(["icmp", "ipv6-icmp", "igmp"]) | pl.col("_state_first").is_in(["STA", "ERR"]))
         .then(pl.col("_state_first"))
         .otherwise(one_way)
