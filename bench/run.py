@@ -237,8 +237,17 @@ def main() -> int:
     ap.add_argument("--no-syn", action="store_true", help="skip memory per open flow")
     ap.add_argument("--records", type=int, default=10_000_000, help="records for the record clients")
     ap.add_argument("--no-records", action="store_true", help="skip the record clients (sort, aggregate, print)")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=ROOT / "bench" / "data",
+        help="where captures and record files are kept (bench/data)",
+    )
+    ap.add_argument("--venv", type=Path, default=ROOT / ".venv", help="the virtualenv with argus-rs (.venv)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
     a = ap.parse_args()
+    global DATA, VENV_BIN
+    DATA, VENV_BIN = a.data.resolve(), a.venv.resolve() / "bin"
     if a.quick:
         a.packets, a.syn_flows, a.records = 300_000, 200_000, 400_000
 
