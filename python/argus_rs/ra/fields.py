@@ -228,8 +228,8 @@ LEFT_JUSTIFIED = frozenset({"sport", "dport", "suser", "duser"})
 TIME_FIELDS = frozenset({"stime", "ltime", "sstime", "sltime", "dstime", "dltime"})
 
 #: Fields whose print function writes nothing at all in 3.0.8.2 (no column,
-#: no separator).
-SILENT_FIELDS = frozenset({"xxx", "resp"})
+#: no separator, no header label); ``resp`` does so for all but ARP records.
+SILENT_FIELDS = frozenset({"xxx"})
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from .fields import DEFAULT_FIELDS, SILENT_FIELDS, TIME_FIELDS, FieldSpec
+from .fields import DEFAULT_FIELDS, TIME_FIELDS, FieldSpec
 from .names import dscp_names, port_names
 
 try:  # the Rust helpers (argus_rs._core.ra_extra / ra_format_fixed)
@@ -267,31 +267,70 @@ def _meansz(side: str, ctx: _Ctx) -> pl.Expr:
     return ctx.flt(pl.when(pk > 0).then(_f32(pl.col(f"{side}bytes")) / _f32(pk)).otherwise(0.0))
 
 
-def _jit_ms(name: str, ctx: _Ctx) -> pl.Expr:
-    return ctx.flt(_f32(pl.col(name)))
+def _jcol(side: str, kind: str, stat: str) -> pl.Expr:
+    """A JITTER DSR statistic: side s|d, kind a(ctive)|i(dle), stat n|min|mean|stdev|max."""
+    return pl.col(f"_j{side}{kind}_{stat}")
 
 
-def _jit_ext(name: str, ctx: _Ctx) -> pl.Expr:
-    """sintpktactmax ... (µs from the record) in ms; empty without jitter data."""
-    return ctx.flt(_f32(pl.col(f"_{name}").cast(pl.Float64) / 1000.0))
+def _has_jitter(side: str) -> pl.Expr:
+    return _jcol(side, "a", "n").is_not_null()
+
+
+def _ms(v: pl.Expr, ctx: _Ctx) -> pl.Expr:
+    """A float statistic in µs printed in ms (``v/1000.0`` in double)."""
+    return ctx.flt(v.cast(pl.Float64) / 1000.0)
+
+
+def _intpkt(side: str, ctx: _Ctx) -> pl.Expr:
+    an, inn = _jcol(side, "a", "n"), _jcol(side, "i", "n")
+    n = an + inn
+    total = _jcol(side, "a", "mean") * _f32(an) + _jcol(side, "i", "mean") * _f32(inn)
+    mean = pl.when(n > 0).then(total / _f32(n)).otherwise(pl.lit(0.0, pl.Float32))
+    return pl.when(_has_jitter(side)).then(_ms(mean, ctx)).otherwise(pl.lit(""))
+
+
+def _jit_stat(side: str, kind: str, stat: str, ctx: _Ctx) -> pl.Expr:
+    return pl.when(_has_jitter(side)).then(_ms(_jcol(side, kind, stat), ctx)).otherwise(pl.lit(""))
+
+
+def _jit_ext(side: str, stat: str, ctx: _Ctx) -> pl.Expr:
+    """sintpktmax / sintpktmin: the larger of the active and idle values (ra
+    takes the larger minimum too)."""
+    a, i = _jcol(side, "a", stat), _jcol(side, "i", stat)
+    v = pl.when(a > i).then(a).otherwise(i)
+    return pl.when(_has_jitter(side)).then(_ms(v, ctx)).otherwise(pl.lit(""))
+
+
+def _jitter(side: str, ctx: _Ctx) -> pl.Expr:
+    """sjit/djit: ra's pooled deviation of the active and idle classes."""
+    an, inn = _jcol(side, "a", "n"), _jcol(side, "i", "n")
+    am, im = _jcol(side, "a", "mean"), _jcol(side, "i", "mean")
+    asd, isd = _jcol(side, "a", "stdev").cast(pl.Float64), _jcol(side, "i", "stdev").cast(pl.Float64)
+    n = an + inn
+    mean32 = (am * _f32(an) + im * _f32(inn)) / _f32(n)
+    s1 = an.cast(pl.Float64) * asd * asd + (am * _f32(an)).cast(pl.Float64).pow(2) / an.cast(pl.Float64)
+    s2 = inn.cast(pl.Float64) * isd * isd + (im * _f32(inn)).cast(pl.Float64).pow(2) / inn.cast(pl.Float64)
+    sumsq = (s1 + s2) / 1000.0
+    mean_ms = _f32(mean32.cast(pl.Float64) / 1000.0).cast(pl.Float64)
+    pooled = (sumsq / n.cast(pl.Float64) - mean_ms * mean_ms).sqrt()
+    single = pl.when(an > 0).then(asd).otherwise(isd) / 1000.0
+    v = pl.when((an > 0) & (inn > 0)).then(pooled).otherwise(single)
+    return pl.when(_has_jitter(side) & (n > 0)).then(ctx.flt(v)).otherwise(pl.lit(""))
+
+
+def _jit_class(side: str, kind: str, ctx: _Ctx) -> pl.Expr:
+    """sjitact / sjitidl: the class's deviation, empty without intervals."""
+    ok = _has_jitter(side) & (_jcol(side, kind, "n") > 0)
+    return pl.when(ok).then(_ms(_jcol(side, kind, "stdev"), ctx)).otherwise(pl.lit(""))
 
 
 def _hops(side: str) -> pl.Expr:
+    """Estimated hops: the next power of two at or above the TTL, minus the TTL."""
     ttl = pl.col(f"{side}ttl").cast(pl.Int32)
-    base = (
-        pl.when(ttl <= 1)
-        .then(1)
-        .when(ttl <= 32)
-        .then(32)
-        .when(ttl <= 60)
-        .then(60)
-        .when(ttl <= 64)
-        .then(64)
-        .when(ttl <= 128)
-        .then(128)
-        .otherwise(255)
-    )
-    return _s(base - ttl)
+    est = pl.lit(1)
+    for p in (2, 4, 8, 16, 32, 64, 128, 256):
+        est = pl.when(ttl > p // 2).then(pl.lit(p)).otherwise(est)
+    return _s(est - ttl)
 
 
 _ENCAPS = [
@@ -322,7 +361,9 @@ def _net(side: str) -> pl.Expr:
     o1 = octs.list.get(1, null_on_oob=True)
     o2 = octs.list.get(2, null_on_oob=True)
     net = (
-        pl.when(first < 128)
+        pl.when(first >= 240)
+        .then(pl.lit("0.0.0.0"))
+        .when(first < 128)
         .then(o0 + ".0.0.0")
         .when(first < 192)
         .then(o0 + "." + o1 + ".0.0")
@@ -330,6 +371,7 @@ def _net(side: str) -> pl.Expr:
         .then(o0 + "." + o1 + "." + o2 + ".0")
         .otherwise(a)
     )
+    net = pl.when(pl.col("proto").is_in(["arp", "rarp"])).then(pl.lit("0.0.0.0")).otherwise(net)
     return pl.when(is_v4).then(net).otherwise(a).fill_null("")
 
 
@@ -353,8 +395,46 @@ def _hex_to_ascii(s: pl.Series) -> pl.Series:
     return pl.Series(out, dtype=pl.Utf8)
 
 
+def _mac(side: str, ctx: _Ctx) -> pl.Expr:
+    """smac/dmac: from the MAC DSR only (ARP records carry no MAC otherwise)."""
+    m = pl.col(f"{side}mac")
+    if ctx.opts.nflag == 0:
+        m = pl.when(m == "ff:ff:ff:ff:ff:ff").then(pl.lit("Broadcast")).otherwise(m)
+    has = (pl.col("_dsrs").cast(pl.Int64) & 1) != 0
+    return pl.when(has).then(m).otherwise(pl.lit("")).fill_null("")
+
+
+_TCP_FLAG_LETTERS = "FSRPAUEC"
+_STATUS_LETTERS = [(0x01, "s"), (0x02, "S"), (0x04, "E"), (0x08, "f"), (0x10, "F"), (0x20, "C"), (0x3000, "R")]
+
+
+def _flag_letters(flags: pl.Expr) -> pl.Expr:
+    f = flags.cast(pl.Int64).fill_null(0)
+    return pl.concat_str(
+        [pl.when((f & (1 << i)) != 0).then(pl.lit(ch)).otherwise(pl.lit("")) for i, ch in enumerate(_TCP_FLAG_LETTERS)]
+    )
+
+
 def _state(ctx: _Ctx) -> pl.Expr:
-    return pl.col("state").fill_null("")
+    """State; with -z the TCP status letters, with -Z s|d|b the TCP flags seen
+    (ra's ArgusGetTCPStatus: TCP records only)."""
+    state = pl.col("state").fill_null("")
+    o = ctx.opts
+    if not (o.print_state_z or o.flags_Z):
+        return state
+    st = pl.col("_tcp_status").cast(pl.Int64).fill_null(0)
+    if o.print_state_z:
+        text = pl.concat_str(
+            [pl.when((st & bit) != 0).then(pl.lit(ch)).otherwise(pl.lit("")) for bit, ch in _STATUS_LETTERS]
+        )
+    else:
+        sf, df_ = _flag_letters(pl.col("_sflags")), _flag_letters(pl.col("_dflags"))
+        swap = ((sf != "") & (pl.col("spkts") == 0)) | ((df_ != "") & (pl.col("dpkts") == 0))
+        src = pl.when(swap).then(df_).otherwise(sf)
+        dst = pl.when(swap).then(sf).otherwise(df_)
+        z = (o.flags_Z or "")[:1]
+        text = src + "_" + dst if z == "b" else src if z == "s" else dst if z == "d" else pl.lit("")
+    return pl.when(pl.col("proto") == "tcp").then(text).otherwise(state)
 
 
 def _proto(ctx: _Ctx) -> pl.Expr:
@@ -418,14 +498,13 @@ def _field_exprs() -> dict[str, Callable[[_Ctx], pl.Expr]]:
     )
     f["pcr"] = f["abr"]
     f["tf"] = lambda c: _ratio(pl.col("sappbytes") + pl.col("dappbytes"), pl.col("bytes"), c)
-    f["icmpid"] = lambda c: pl.when(pl.col("proto").is_in(["icmp"])).then(_Z).otherwise(pl.lit(""))
+    f["icmpid"] = lambda c: _icmpid()
+    f["resp"] = lambda c: pl.when(pl.col("proto") == "arp").then(pl.col("_resp")).otherwise(pl.lit(None, pl.Utf8))
+    f["xxx"] = lambda c: pl.lit(None, pl.Utf8)
+    f["tcpext"] = lambda c: pl.lit("")
     for side in "sd":
         _side_fields(f, side)
     return f
-
-
-def _ext(name: str) -> Callable[[_Ctx], pl.Expr]:
-    return lambda c: _jit_ext(name, c)
 
 
 def _side_fields(f: dict[str, Callable[[_Ctx], pl.Expr]], side: str) -> None:
@@ -441,29 +520,30 @@ def _side_fields(f: dict[str, Callable[[_Ctx], pl.Expr]], side: str) -> None:
         f[f"{side}ploss"] = lambda c: c.flt(_ploss(side))
         f[f"{side}rate"] = lambda c: c.flt(_rate_side(c, side)[0])
         f[f"{side}load"] = lambda c: c.flt(_rate_side(c, side)[1])
-        f[f"{side}mac"] = lambda c: pl.col(f"{side}mac").fill_null("")
-        f[f"{side}intpkt"] = lambda c: _jit_ms(f"{side}intpkt", c)
-        f[f"{side}intpktact"] = lambda c: _jit_ms(f"{side}intpktact", c)
-        f[f"{side}intpktidl"] = lambda c: _jit_ms(f"{side}intpktidl", c)
-        f[f"{side}jit"] = lambda c: _jit_ms(f"{side}jit", c)
-        f[f"{side}jitact"] = lambda c: _jit_ms(f"{side}jitact", c)
-        f[f"{side}jitidl"] = lambda c: _jit_ms(f"{side}jitidl", c)
-        for kind in ("act", "idl"):
-            for ext in ("max", "min"):
-                name = f"{side}intpkt{kind}{ext}"
-                f[name] = _ext(name)
-        f[f"{side}win"] = lambda c: _s(pl.col(f"{side}win"))
-        f[f"{side}tcpb"] = lambda c: _s(pl.col(f"{side}tcpb"))
+        f[f"{side}mac"] = lambda c: _mac(side, c)
+        f[f"{side}intpkt"] = lambda c: _intpkt(side, c)
+        f[f"{side}intpktact"] = lambda c: _jit_stat(side, "a", "mean", c)
+        f[f"{side}intpktidl"] = lambda c: _jit_stat(side, "i", "mean", c)
+        f[f"{side}intpktmax"] = lambda c: _jit_ext(side, "max", c)
+        f[f"{side}intpktmin"] = lambda c: _jit_ext(side, "min", c)
+        f[f"{side}intpktactmax"] = lambda c: _jit_stat(side, "a", "max", c)
+        f[f"{side}intpktactmin"] = lambda c: _jit_stat(side, "a", "min", c)
+        f[f"{side}intpktidlmax"] = lambda c: _jit_stat(side, "i", "max", c)
+        f[f"{side}intpktidlmin"] = lambda c: _jit_stat(side, "i", "min", c)
+        f[f"{side}jit"] = lambda c: _jitter(side, c)
+        f[f"{side}jitact"] = lambda c: _jit_class(side, "a", c)
+        f[f"{side}jitidl"] = lambda c: _jit_class(side, "i", c)
+        # ra prints TCP window and base only for a direction that sent packets
+        f[f"{side}win"] = lambda c: _s(pl.when(pl.col(f"{side}pkts") > 0).then(pl.col(f"{side}win")))
+        f[f"{side}tcpb"] = lambda c: _s(pl.when(pl.col(f"{side}pkts") > 0).then(pl.col(f"{side}tcpb")))
         f[f"{side}mpls"] = lambda c: _s(pl.col(f"{side}mpls"))
         f[f"{side}vid"] = lambda c: _s(pl.col(f"{side}vid"))
-        f[f"{side}vpri"] = lambda c: _s(pl.col(f"{side}vpri"))
-        f[f"{side}vlan"] = lambda c: _s(
+        f[f"{side}vpri"] = lambda c: pl.lit("")
+        f[f"{side}vlan"] = lambda c: _hex0x(
             pl.col(f"{side}vpri").cast(pl.Int32) * 8192 + pl.col(f"{side}vid").cast(pl.Int32)
         )
         f[f"{side}ipid"] = lambda c: (
-            pl.when(pl.col(f"{side}ipid").is_null())
-            .then(pl.lit(""))
-            .otherwise("0x" + pl.col(f"{side}ipid").cast(pl.Int32).map_batches(_hex4, return_dtype=pl.Utf8))
+            pl.when(pl.col(f"{side}ipid").is_null()).then(pl.lit("")).otherwise(_hex0x(_swap16(pl.col(f"{side}ipid"))))
         )
         f[f"{side}net"] = lambda c: _net(side)
         f[f"{side}maxsz"] = lambda c: _s(pl.col(f"{side}maxsz"))
@@ -477,6 +557,33 @@ def _side_fields(f: dict[str, Callable[[_Ctx], pl.Expr]], side: str) -> None:
             f[f"{side}{n}"] = lambda c: _Z
             f[f"{side}p{n}"] = lambda c: c.flt(pl.lit(0.0))
         f[f"{side}tf"] = lambda c: _ratio(pl.col(f"{side}appbytes"), pl.col(f"{side}bytes"), c)
+
+
+def _hex0x(v: pl.Expr) -> pl.Expr:
+    """``0x%04x`` of an integer expression (null stays null)."""
+    return "0x" + v.cast(pl.Int64).map_batches(_hex4, return_dtype=pl.Utf8)
+
+
+def _swap16(v: pl.Expr) -> pl.Expr:
+    """The two bytes of a 16-bit value swapped (ra shows the x86 sensor's
+    host-order IP id byte-swapped)."""
+    x = v.cast(pl.Int32)
+    return (x % 256) * 256 + x // 256
+
+
+def _icmpid() -> pl.Expr:
+    """IcmpId: the ICMP id (what Dport shows in hex for ICMP) in decimal."""
+    d = pl.col("dport")
+    v4 = d.str.strip_prefix("0x").str.to_integer(base=16, strict=False)
+    v6 = d.str.to_integer(base=10, strict=False)
+    return (
+        pl.when(pl.col("proto") == "icmp")
+        .then(v4.cast(pl.Utf8))
+        .when(pl.col("proto") == "ipv6-icmp")
+        .then(v6.cast(pl.Utf8))
+        .otherwise(pl.lit(" "))
+        .fill_null(" ")
+    )
 
 
 def _hex4(s: pl.Series) -> pl.Series:
@@ -514,7 +621,10 @@ _FIELD_EXPRS = _field_exprs()
 #: Fields that need facts decoded from the record bytes (ra_extra).
 _EXTRA_FIELDS = frozenset(
     {"sstime", "sltime", "dstime", "dltime", "sdur", "ddur", "srate", "drate", "sload", "dload", "load", "senc", "denc"}
+    | {f"{s}intpkt{k}" for s in "sd" for k in ("", "act", "idl", "max", "min")}
     | {f"{s}intpkt{k}{e}" for s in "sd" for k in ("act", "idl") for e in ("max", "min")}
+    | {f"{s}jit{k}" for s in "sd" for k in ("", "act", "idl")}
+    | {"smac", "dmac", "resp"}
 )
 
 _EXTRA_RENAME = {
@@ -522,9 +632,6 @@ _EXTRA_RENAME = {
     "sltime": "_slast",
     "dstime": "_dstart",
     "dltime": "_dlast",
-    "senc": "_senc",
-    "denc": "_denc",
-    "proto_num": "_proto_num",
 }
 
 
@@ -542,13 +649,20 @@ def _needs_extra(fields: Sequence[FieldSpec], opts: PrintOptions) -> bool:
     return bool(opts.print_state_z or opts.flags_Z)
 
 
+#: The columns ra_extra adds (after renaming), for frames without records.
+_EXTRA_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
+    **dict.fromkeys(("_proto_num", "_tcp_status", "_tcp_state", "_sflags", "_dflags", "_senc", "_denc"), pl.UInt32),
+    "_dsrs": pl.UInt32,
+    "_resp": pl.Utf8,
+    **dict.fromkeys(("_sstart", "_slast", "_dstart", "_dlast"), pl.Int64),
+    **{f"_j{b}_n": pl.Int64 for b in ("sa", "si", "da", "di")},
+    **{f"_j{b}_{st}": pl.Float32 for b in ("sa", "si", "da", "di") for st in ("min", "mean", "stdev", "max")},
+}
+
+
 def _with_extra(df: pl.DataFrame) -> pl.DataFrame:
     if not _HAVE_CORE or "record" not in df.columns or df.height == 0:
-        cols = [pl.lit(None, pl.Int64).alias(c) for c in ("_sstart", "_slast", "_dstart", "_dlast")] + [
-            pl.lit(None, pl.UInt32).alias(c)
-            for c in ("_senc", "_denc", "_proto_num", "_tcp_status", "_sflags", "_dflags")
-        ]
-        return df.with_columns(cols)
+        return df.with_columns([pl.lit(None, t).alias(c) for c, t in _EXTRA_SCHEMA.items()])
     batch = _core.ra_extra(df.get_column("record"))
     extra = pl.DataFrame(pl.from_arrow(batch))
     rename = {c: _EXTRA_RENAME.get(c, "_" + c) for c in extra.columns}
@@ -563,7 +677,8 @@ def _value_exprs(fields: Sequence[FieldSpec], opts: PrintOptions, columns: Seque
     for i, fs in enumerate(fields):
         fn = _FIELD_EXPRS.get(fs.name)
         e = fn(ctx) if fn is not None else pl.lit("")
-        out.append(e.cast(pl.Utf8).fill_null("").alias(f"{i}:{fs.name}"))
+        # null = ra's print function wrote nothing (no column, no separator)
+        out.append(e.cast(pl.Utf8).alias(f"{i}:{fs.name}"))
     return out
 
 
@@ -581,7 +696,9 @@ def render_values(
     fields = list(DEFAULT_FIELDS if fields is None else fields)
     opts = opts or PrintOptions()
     src = _prepare(df, fields, opts)
-    vals = src.select(_value_exprs(fields, opts, src.columns))
+    exprs = _value_exprs(fields, opts, src.columns)
+    # with_columns: constant fields are broadcast to every record
+    vals = src.with_columns(exprs).select([pl.col(e.meta.output_name()).fill_null("") for e in exprs])
     names: list[str] = []
     for fs in fields:
         n, k = fs.name, 1
@@ -626,40 +743,49 @@ def render_lines(
         return pl.Series("line", [], dtype=pl.Utf8)
     src = _prepare(df, fields, opts)
     vals = _value_exprs(fields, opts, src.columns)
+    # ra appends, per field, what its print function wrote (a null value: it
+    # wrote nothing, and the field leaves no trace), then a blank or the -c
+    # separator; a blank before a Sport/Dport that follows its address
+    # becomes a period when the port is not blank.
     parts: list[pl.Expr] = []
     sep = opts.separator
-    shown = [(fs, v) for fs, v in zip(fields, vals, strict=True) if fs.name not in SILENT_FIELDS]
-    for i, (fs, v) in enumerate(shown):
+    for i, (fs, v) in enumerate(zip(fields, vals, strict=True)):
         cell = _cell(v, fs, opts)
         if sep is None or sep == " ":
-            if i > 0:
-                prev = shown[i - 1][0].name
-                joined = (
-                    sep is None
-                    and opts.addr_port_period
-                    and ((fs.name == "sport" and prev == "saddr") or (fs.name == "dport" and prev == "daddr"))
-                )
-                if joined:
-                    has_tok = cell.str.contains(r"\S")
-                    parts.append(pl.when(has_tok).then(pl.lit(".")).otherwise(pl.lit(" ")))
-                else:
-                    parts.append(pl.lit(" "))
-            parts.append(cell)
+            if i == 0:
+                parts.append(cell)
+                continue
+            prev = fields[i - 1].name
+            joined = (
+                sep is None
+                and opts.addr_port_period
+                and ((fs.name == "sport" and prev == "saddr") or (fs.name == "dport" and prev == "daddr"))
+            )
+            if joined:
+                blank = pl.when(cell.str.contains(r"\S")).then(pl.lit(".")).otherwise(pl.lit(" "))
+            else:
+                blank = pl.lit(" ")
+            parts.append(blank + cell)
         else:
-            if fs.name != "flgs":
-                cell = cell.str.strip_chars_end()
+            # the blank ra puts after every value is stripped with the
+            # value's trailing blanks, except after Flgs
+            cell = cell + " " if fs.name == "flgs" else cell.str.strip_chars_end()
             parts.append(cell + sep)
-    line = pl.concat_str(parts) if parts else pl.lit("")
+    line = pl.concat_str(parts, ignore_nulls=True) if parts else pl.lit("")
     line = line.str.strip_chars_end()
-    if sep is not None and sep != " ":
-        line = line.str.strip_suffix(sep) if not sep.isspace() else line
-    return src.select(line.alias("line")).get_column("line")
+    if sep is not None and sep != " " and not sep.isspace():
+        line = line.str.strip_suffix(sep)
+    return src.with_columns(line.alias("__line__")).get_column("__line__").alias("line")
 
 
 def _label_text(fs: FieldSpec, opts: PrintOptions) -> str:
     """What ra's label function writes for the field (with its trailing blank)."""
     name, width = fs.name, _width(fs, opts)
     label = fs.label
+    if name == "xxx":
+        return ""
+    if name == "tcpext":
+        return "" if opts.fixed else "(null) "
     if name in ("seq", "bins", "binnum", "rank"):
         half = (width - len(label)) // 2
         text = " " * max(half, 1) + label + " " * max(half, 1)
@@ -687,6 +813,8 @@ def header_line(fields: Sequence[FieldSpec] | None = None, opts: PrintOptions | 
     text = ""
     for fs in fields:
         lab = _label_text(fs, opts)
+        if not lab:
+            continue
         if not opts.fixed:
             text += lab.strip() + " "
         else:
