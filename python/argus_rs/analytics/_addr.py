@@ -157,7 +157,9 @@ def masked(col: str, bits: int) -> pl.Expr:
 
 def common_prefix_aggs(col: str) -> list[pl.Expr]:
     """Aggregations (inside group_by().agg) whose results `common_prefix_value` turns into the
-    address racluster keeps for a non-key address: the bits all values share from the left."""
+    address racluster keeps for a non-key address: the bits all values share from the left.
+    `common_prefix_value` also reads the group's first value (``_{col}_first``) and its
+    smallest and largest values (``_{col}_lo``, ``_{col}_hi``)."""
     v4 = v4_int(col)
     h = v6_halves(col)
     return [
@@ -169,8 +171,6 @@ def common_prefix_aggs(col: str) -> list[pl.Expr]:
         h.struct.field("lo").bitwise_and().alias(f"_{col}_loand"),
         h.struct.field("lo").bitwise_or().alias(f"_{col}_loor"),
         h.struct.field("hi").null_count().alias(f"_{col}_v6null"),
-        pl.col(col).n_unique().alias(f"_{col}_nuniq"),
-        pl.col(col).first().alias(f"_{col}_first"),
     ]
 
 
@@ -186,7 +186,7 @@ def common_prefix_value(col: str) -> pl.Expr:
     hi_bits = lzh.cast(pl.Int64)
     lo_bits = pl.when(lzh >= 64).then(lzl.cast(pl.Int64)).otherwise(pl.lit(0, pl.Int64))
     v6 = v6_str(pl.struct((ah & _mask64(hi_bits)).alias("hi"), (al & _mask64(lo_bits)).alias("lo")))
-    same = pl.col(f"_{col}_nuniq") == 1
+    same = pl.col(f"_{col}_lo") == pl.col(f"_{col}_hi")  # from the group's span (cluster._span)
     return (
         pl.when(same)
         .then(pl.col(f"_{col}_first"))

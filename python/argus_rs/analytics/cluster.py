@@ -58,28 +58,22 @@ _IP_PROTO = pl.col("proto").replace(dict.fromkeys(_UDP_KINDS, "udp"))
 _KEY_RE = re.compile(r"^(saddr|daddr|matrix)(?:/(\d+))?$")
 
 
-def _flag_aggs() -> list[pl.Expr]:
-    """Per position of ra's 9-character flags: the non-blank characters the merged records show."""
-    out: list[pl.Expr] = []
-    for i in range(_FLAG_WIDTH):
-        ch = pl.col("flgs").str.slice(i, 1)
-        shown = ch.filter(ch.is_not_null() & (ch != " ") & (ch != ""))
-        out.append(shown.unique().sort().str.join("").alias(f"_f{i}"))
-    return out
+#: flag marks whose presence in any merged record decides a position (TCP status positions)
+_FLAG_MARKS = {3: "Rsd*g&ir", 4: "@SD", 5: "Ext"}
 
 
-def _has(chars: pl.Expr, c: str) -> pl.Expr:
-    return chars.str.contains(c, literal=True)
+def _mark(i: int, m: str) -> pl.Expr:
+    return pl.col(f"_f{i}_{ord(m)}")
 
 
-def _both(chars: pl.Expr, both: str, src: str, dst: str, otherwise: pl.Expr) -> pl.Expr:
+def _both(i: int, both: str, src: str, dst: str, otherwise: pl.Expr) -> pl.Expr:
     """A source/destination flag position: both marks (or the both-mark) -> `both`."""
     return (
-        pl.when(_has(chars, both) | (_has(chars, src) & _has(chars, dst)))
+        pl.when(_mark(i, both) | (_mark(i, src) & _mark(i, dst)))
         .then(pl.lit(both))
-        .when(_has(chars, src))
+        .when(_mark(i, src))
         .then(pl.lit(src))
-        .when(_has(chars, dst))
+        .when(_mark(i, dst))
         .then(pl.lit(dst))
         .otherwise(otherwise)
     )
@@ -93,34 +87,30 @@ def _flag_value(proto_mixed: pl.Expr) -> pl.Expr:
     The TCP positions (4-6) are blank when the merged protocol is no longer TCP (mixed)."""
     chars: list[pl.Expr] = []
     for i in range(_FLAG_WIDTH):
-        f = pl.col(f"_f{i}")
-        n = f.str.len_chars()
+        lo, hi = pl.col(f"_f{i}lo"), pl.col(f"_f{i}hi")
+        generic = pl.when(lo.is_null()).then(pl.lit(" ")).when(lo == hi).then(lo).otherwise(pl.lit("*"))
         if i == 3:
-            merged = (
-                pl.when(_has(f, "R"))
+            value = (
+                pl.when(_mark(3, "R"))
                 .then(pl.lit("R"))
                 .otherwise(
                     _both(
-                        f,
+                        3,
                         "*",
                         "s",
                         "d",
-                        pl.when(_has(f, "g") | pl.col("_gap"))
+                        pl.when(_mark(3, "g") | pl.col("_gap"))
                         .then(pl.lit("g"))
-                        .otherwise(_both(f, "&", "i", "r", f.str.slice(0, 1))),
+                        .otherwise(_both(3, "&", "i", "r", generic)),
                     )
                 )
             )
         elif i == 4:
-            merged = _both(f, "@", "S", "D", pl.lit("*"))
+            value = _both(4, "@", "S", "D", generic)
         elif i == 5:
-            merged = _both(f, "E", "x", "t", pl.lit("*"))
+            value = _both(5, "E", "x", "t", generic)
         else:
-            merged = pl.lit("*")
-        single = (n == 1) & ~pl.col("_gap") if i == 3 else n == 1
-        value = pl.when(n == 0).then(pl.lit(" ")).when(single).then(f).otherwise(merged)
-        if i == 3:
-            value = pl.when((n == 0) & pl.col("_gap")).then(pl.lit("g")).otherwise(value)
+            value = generic
         if i in (3, 4, 5):
             value = pl.when(proto_mixed).then(pl.lit(" ")).otherwise(value)
         chars.append(value)
@@ -149,50 +139,154 @@ def _agr_fold(durations: pl.Series) -> dict[str, float]:
     return {"mean": mean, "stddev": stdev}
 
 
-def _agr_fold_series(durations: pl.Series) -> pl.Series:
-    return pl.Series([_agr_fold(durations)], dtype=pl.Struct({"mean": pl.Float64, "stddev": pl.Float64}))
+#: groups up to this size get their AGR statistics by vectorised steps, larger ones by a loop
+_AGR_STEPS = 16
+_AGR_DTYPE = pl.Struct({"mean": pl.Float64, "stddev": pl.Float64})
+
+
+def _agr_fold_lists(lists: pl.Series) -> pl.Series:
+    return pl.Series([_agr_fold(pl.Series(v, dtype=pl.Float64)) for v in lists.to_list()], dtype=_AGR_DTYPE)
+
+
+def _f32e(e: pl.Expr) -> pl.Expr:
+    return e.cast(pl.Float32).cast(pl.Float64)
 
 
 def _agr_stats() -> list[pl.Expr]:
-    """The AGR statistics of the merged records' durations (racluster's default metric)."""
+    """The AGR statistics of the merged records' durations (racluster's default metric); mean
+    and stddev are finished by `_agr_finish` from the list of durations."""
     dur = pl.col("dur")
     f32 = pl.Float32
     return [
-        dur.map_batches(
-            _agr_fold_series, return_dtype=pl.Struct({"mean": pl.Float64, "stddev": pl.Float64}), returns_scalar=True
-        ).alias("_agr"),
+        dur.alias("_durs"),
         dur.min().cast(f32).cast(pl.Float64).alias("min"),
         dur.max().cast(f32).cast(pl.Float64).alias("max"),
         dur.sum().alias("sum"),
     ]
 
 
-def _tcp_state_agg() -> pl.Expr:
-    """The strongest TCP state the merged status bits give.  3.0.8 ors the status bits of the
-    records into the first one's TCP object, except that while that object is a TCP_INIT one
-    (a SYN-only record: state REQ) a later full TCP object replaces it: the statuses before
-    the last non-REQ record of such a group are lost."""
-    state = pl.col("state")
-    rank = state.replace_strict({s: i for i, s in enumerate(_TCP_STATES)}, default=99, return_dtype=pl.Int32)
-    tcp = pl.col("proto") == "tcp"
-    full = tcp & (state != "REQ")
-    last_full = pl.col("_idx").filter(full).max()
-    tail = rank.filter(tcp & (pl.col("_idx") >= last_full.fill_null(0))).min()
-    first_init = state.filter(tcp).first() == "REQ"
-    return pl.when(first_init).then(tail).otherwise(rank.filter(tcp).min()).alias("_tcp_state")
+def _agr_finish(out: pl.LazyFrame) -> pl.LazyFrame:
+    """mean and stddev as 3.0.8 accumulates them: small groups step by step over all groups at
+    once (polars expressions), the few large ones by `_agr_fold`."""
+    n = pl.col("_durs").list.len()
+    small = out.filter(n <= _AGR_STEPS).with_columns(
+        _f32e(pl.col("_durs").list.get(0, null_on_oob=True)).fill_null(0.0).alias("mean"),
+        pl.lit(0.0).alias("stddev"),
+    )
+    for k in range(1, _AGR_STEPS):
+        m, sd = pl.col("mean"), pl.col("stddev")
+        v = _f32e(pl.col("_durs").list.get(k, null_on_oob=True))
+        total = m * k + v
+        ss = pl.when(sd != 0).then(k * (sd * sd + m * m)).otherwise(m * m) + v * v
+        mean = _f32e(total / (k + 1))
+        stdev = _f32e(((ss / (k + 1)) - mean * mean).abs().sqrt())
+        active = n > k
+        small = small.with_columns(
+            pl.when(active).then(mean).otherwise(m).alias("mean"),
+            pl.when(active).then(stdev).otherwise(sd).alias("stddev"),
+        )
+    big = out.filter(n > _AGR_STEPS).with_columns(
+        pl.col("_durs").map_batches(_agr_fold_lists, return_dtype=_AGR_DTYPE).alias("_agr")
+    )
+    big = big.with_columns(
+        pl.col("_agr").struct.field("mean").alias("mean"), pl.col("_agr").struct.field("stddev").alias("stddev")
+    ).drop("_agr")
+    return pl.concat([small, big], how="vertical_relaxed")
 
 
-def _tcp_flows_agg() -> pl.Expr:
+_RANK = {s: i for i, s in enumerate(_TCP_STATES)}
+_REQ_RANK = _RANK["REQ"]
+
+
+def _row_columns() -> list[pl.Expr]:
+    """Per-record helper columns computed before grouping, so that every aggregation is one
+    of polars' fast per-group reductions (min, max, sum, any, first, last)."""
+    state, proto = pl.col("state"), pl.col("proto")
+    tcp = proto == "tcp"
+    full = tcp & (state != "REQ")  # a full TCP object (not a SYN-only TCP_INIT one)
+    rank = state.replace_strict(_RANK, default=99, return_dtype=pl.Int32)
+    conn = pl.concat_str([pl.col(c).fill_null("") for c in ("saddr", "sport", "daddr", "dport")], separator="|")
+    out = [
+        pl.when(tcp).then(rank).alias("_tcp_rank"),
+        # the last full TCP record's rank: the largest (index, rank) pair
+        pl.when(full).then(pl.col("_idx").cast(pl.Int64) * 128 + rank).alias("_full_key"),
+        pl.when(tcp & (state == "REQ")).then(pl.col("_idx")).alias("_req_idx"),
+        pl.when(tcp).then(pl.col("_idx")).alias("_tcp_idx"),
+        pl.when(tcp & (state == "REQ")).then(pl.col("_idx")).alias("_tcp_req_idx"),
+        pl.when(full).then(conn).alias("_conn"),
+        (pl.col("dir").str.slice(1, 1) == "-").alias("_synrow"),
+        proto.is_in(["arp", "rarp"]).alias("_arprow"),
+        (proto == "rarp").alias("_rarprow"),
+        _IP_PROTO.alias("_ipp"),
+        pl.concat_str([pl.col("sport").fill_null(""), pl.col("dport").fill_null("")]).alias("_pp"),
+    ]
+    for i in range(_FLAG_WIDTH):
+        ch = pl.col("flgs").str.slice(i, 1)
+        out.append(pl.when(ch != " ").then(ch).alias(f"_c{i}"))
+        out += [(ch == m).alias(f"_f{i}_{ord(m)}") for m in _FLAG_MARKS.get(i, "")]
+    return out
+
+
+def _span(col: str) -> list[pl.Expr]:
+    """Smallest and largest value of `col` in the group (they differ iff the group's values do)."""
+    return [pl.col(col).min().alias(f"_{col}_lo"), pl.col(col).max().alias(f"_{col}_hi")]
+
+
+def _differ(col: str) -> pl.Expr:
+    return pl.col(f"_{col}_lo") != pl.col(f"_{col}_hi")
+
+
+def _group_aggs() -> list[pl.Expr]:
+    out = [
+        pl.col("_tcp_rank").min().alias("_tcp_rank_min"),
+        pl.col("_full_key").max().alias("_full_key_last"),
+        pl.col("_req_idx").max().alias("_req_idx_last"),
+        pl.col("_tcp_idx").min().alias("_tcp_idx_first"),
+        pl.col("_tcp_req_idx").min().alias("_tcp_req_idx_first"),
+        *_span("_conn"),
+        pl.col("_synrow").any().alias("_syn"),
+        pl.col("_arprow").any().alias("_arp"),
+        pl.col("_rarprow").any().alias("_rarp"),
+        *_span("_ipp"),
+        *_span("_pp"),
+        *_span("proto"),
+        *_span("state"),
+        *_span("_fam"),
+    ]
+    for i in range(_FLAG_WIDTH):
+        out += [pl.col(f"_c{i}").min().alias(f"_f{i}lo"), pl.col(f"_c{i}").max().alias(f"_f{i}hi")]
+        out += [pl.col(f"_f{i}_{ord(m)}").any() for m in _FLAG_MARKS.get(i, "")]
+    return out
+
+
+def _tcp_state_value() -> pl.Expr:
+    """The strongest TCP state the merged status bits give (as a rank).  3.0.8 ors the status
+    bits of the records into the first one's TCP object, except that while that object is a
+    TCP_INIT one (a SYN-only record: state REQ) a later full TCP object replaces it: the
+    statuses before the last full record of such a group are lost."""
+    last_full = (pl.col("_full_key_last") % 128).cast(pl.Int32)
+    req_after = pl.col("_req_idx_last").cast(pl.Int64) > pl.col("_full_key_last") // 128
+    tail = (
+        pl.when(last_full.is_null())
+        .then(pl.col("_tcp_rank_min"))
+        .when(req_after)
+        .then(pl.min_horizontal(last_full, pl.lit(_REQ_RANK)))
+        .otherwise(last_full)
+    )
+    return pl.when(_first_tcp_is_req()).then(tail).otherwise(pl.col("_tcp_rank_min"))
+
+
+def _first_tcp_is_req() -> pl.Expr:
+    return (pl.col("_tcp_idx_first") == pl.col("_tcp_req_idx_first")).fill_null(False)
+
+
+def _gap_value() -> pl.Expr:
     """Whether the group merges two or more different TCP connections into a full TCP object:
     their sequence numbers then leave a gap ra shows as ``g`` (the merged object keeps the
     first one's sequence base); not when the first TCP record is SYN-only (a TCP_INIT object,
-    which later objects replace)."""
-    tcp = pl.col("proto") == "tcp"
-    full = tcp & (pl.col("state") != "REQ")
-    conn = pl.concat_str([pl.col(c).fill_null("") for c in ("saddr", "sport", "daddr", "dport")], separator="|")
-    first_full = pl.col("state").filter(tcp).first() != "REQ"
-    ipv4 = pl.col("_fam").first() == 1  # ra prints g for IPv4 TCP only
-    return (ipv4 & first_full & (conn.filter(full).n_unique() >= 2)).fill_null(False).alias("_gap")
+    which later objects replace); ra prints g for IPv4 TCP only."""
+    first_full = ~_first_tcp_is_req()
+    return ((pl.col("_fam_first") == 1) & first_full & _differ("_conn")).fill_null(False)
 
 
 def _is_tcp() -> pl.Expr:
@@ -289,7 +383,7 @@ def racluster(
                 pl.min_horizontal(s, d).alias("_ca"), pl.max_horizontal(s, d).alias("_cb"), s.alias("_s")
             )
             cgroup = ["_fam", "proto", "srcid", "_ca", "_cb"]
-            first_s = pl.col("_s").sort_by("_idx").first().over(cgroup)
+            first_s = pl.col("_s").first().over(cgroup)  # rows are in input order
             lf = lf.with_columns(reversed_columns(columns, pl.col("_s") != first_s))
         group_exprs = [pl.col(c) for c in group]
     elif kl == ["none"]:
@@ -328,6 +422,7 @@ def _aggregate(
     columns: list[str],
     has_trans: bool,
 ) -> pl.LazyFrame:
+    lf = lf.with_columns(_row_columns())
     aggs: list[pl.Expr] = [
         pl.col("_idx").min().alias("_first"),
         pl.col("stime").min(),
@@ -335,47 +430,47 @@ def _aggregate(
         *(pl.col(c).sum() for c in COUNTERS if c in columns),
         (pl.col("trans").sum() if has_trans else pl.len()).cast(pl.UInt32).alias("trans"),
         *_agr_stats(),
-        *_flag_aggs(),
-        pl.col("proto").n_unique().alias("_proto_n"),
-        _IP_PROTO.n_unique().alias("_ipproto_n"),
-        pl.col("proto").first().alias("_proto_first"),
-        _is_tcp().any().alias("_tcp"),
-        (pl.col("dir").str.slice(1, 1) == "-").any().alias("_syn"),
-        _tcp_state_agg(),
-        _tcp_flows_agg(),
-        pl.col("state").first().alias("_state_first"),
-        pl.col("state").n_unique().alias("_state_n"),
-        pl.col("cause").first().alias("_cause_first"),
-        pl.concat_str([pl.col("sport").fill_null(""), pl.col("dport").fill_null("")]).n_unique().alias("_icmp_n"),
-        pl.col("_fam").n_unique().alias("_fam_n"),
-        pl.col("_fam").first().alias("_fam_first"),
-        (pl.col("proto").is_in(["arp", "rarp"])).any().alias("_arp"),
-        (pl.col("proto") == "rarp").any().alias("_rarp"),
+        pl.col("_idx").max().alias("_last"),
+        *_group_aggs(),
     ]
+    # first-record values: joined back by the group's first index (polars' first/last
+    # reductions are slow per group; a join is not)
+    firsts = {"proto": "_proto_first", "state": "_state_first", "cause": "_cause_first", "_fam": "_fam_first"}
     for port in ("sport", "dport"):
         if port not in keep:
-            aggs += [pl.col(port).n_unique().alias(f"_{port}_n"), pl.col(port).first().alias(f"_{port}_first")]
+            aggs += _span(port)
+            firsts[port] = f"_{port}_first"
     for a in ("saddr", "daddr"):
         if a not in keep:
-            aggs += _addr.common_prefix_aggs(a)
+            aggs += [*_addr.common_prefix_aggs(a), *_span(a)]
+            firsts[a] = f"_{a}_first"
     skip = set(keep) | set(COUNTERS) | {"stime", "ltime", "dur", "flgs", "trans", "record", "state", "dir", "proto"}
     skip |= {"sport", "dport", "saddr", "daddr", "_idx", "_fam", "_ipproto"}
+    lasts: list[str] = []
     for c in columns:
         if c in skip:
             continue
-        if c in ("cause", "seq", "srcid"):
-            aggs.append(pl.col(c).first())
-        else:
-            aggs.append(pl.col(c).drop_nulls().last().alias(c))
+        if c in ("seq", "srcid"):
+            firsts[c] = c  # the first record's
+        elif c != "cause":
+            lasts.append(c)  # the last record's
 
-    out = lf.group_by(group_exprs, maintain_order=True).agg(aggs)
+    out = _agr_finish(lf.group_by(group_exprs, maintain_order=True).agg(aggs))
+    first_rows = lf.select(pl.col("_idx").alias("_first"), *(pl.col(c).alias(a) for c, a in firsts.items()))
+    out = out.join(first_rows, on="_first", how="left")
+    if "cause" in columns and "cause" not in keep:
+        out = out.with_columns(pl.col("_cause_first").alias("cause"))
+    if lasts:
+        last_rows = lf.select(pl.col("_idx").alias("_last"), *lasts)
+        out = out.join(last_rows, on="_last", how="left")
+    out = out.with_columns(_gap_value().alias("_gap"), _tcp_state_value().alias("_tcp_state"))
 
     fixes: list[pl.Expr] = [((pl.col("ltime") - pl.col("stime")).dt.total_microseconds() / 1e6).alias("dur")]
-    proto_mixed = pl.col("_ipproto_n") > 1
+    proto_mixed = _differ("_ipp")
     fixes.append(
         pl.when(proto_mixed)
         .then(pl.lit("ip"))
-        .when(pl.col("_proto_n") > 1)
+        .when(_differ("proto"))
         .then(pl.lit("udp"))
         .otherwise(pl.col("_proto_first"))
         .alias("proto")
@@ -385,9 +480,9 @@ def _aggregate(
             fixes.append(
                 pl.when(proto_mixed)
                 .then(pl.lit(None, pl.Utf8))
-                .when((pl.col(f"_{port}_n") > 1) & (pl.col("_proto_first") == "icmp"))
+                .when(_differ(port) & (pl.col("_proto_first") == "icmp"))
                 .then(pl.lit("0x0000"))
-                .when(pl.col(f"_{port}_n") > 1)
+                .when(_differ(port))
                 .then(pl.lit("0"))
                 .otherwise(pl.col(f"_{port}_first"))
                 .alias(port)
@@ -395,11 +490,10 @@ def _aggregate(
     for a in ("saddr", "daddr"):
         if a not in keep:
             # records of different flow kinds (IPv4, IPv6, ARP) merged: the address is zeroed
-            mixed = (pl.col("_fam_n") > 1) | (pl.col("_ipproto_n") > 1) & pl.col("_arp")
+            mixed = _differ("_fam") | _differ("_ipp") & pl.col("_arp")
             zero = pl.when(pl.col("_fam_first") == 2).then(pl.lit("::")).otherwise(pl.lit("0.0.0.0"))
             fixes.append(pl.when(mixed).then(zero).otherwise(_addr.common_prefix_value(a)).alias(a))
     fixes.append(_flag_value(proto_mixed))
-    fixes += [pl.col("_agr").struct.field("mean").alias("mean"), pl.col("_agr").struct.field("stddev").alias("stddev")]
     out = out.with_columns(fixes)
     proto = pl.col("proto")
     tcp = proto == "tcp"
@@ -421,8 +515,8 @@ def _aggregate(
     )
     state = (
         pl.when(tcp)
-        .then(pl.when(pl.col("_state_n") == 1).then(pl.col("_state_first")).otherwise(tcp_state))
-        .when((proto == "ipv6-icmp") & (pl.col("_icmp_n") > 1))
+        .then(pl.when(~_differ("state")).then(pl.col("_state_first")).otherwise(tcp_state))
+        .when((proto == "ipv6-icmp") & _differ("_pp"))
         .then(pl.lit("UNK"))  # merged ICMPv6 types/codes differ: the zeroed type prints UNK
         .when(proto.is_in(["icmp", "ipv6-icmp", "igmp"]) | pl.col("_state_first").is_in(["STA", "ERR"]))
         .then(pl.col("_state_first"))
