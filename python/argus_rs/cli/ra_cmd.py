@@ -1,0 +1,670 @@
+"""``argus-rs ra``: read Argus record files, select records, print or write them (Argus 3 ``ra``).
+
+The command line is ra 3.0.8.2's (:mod:`argus_rs.cli.ra_argv`), the rarc
+files are read as ra reads them (:mod:`argus_rs.rarc`), ``-t`` is ra's time
+range (:mod:`argus_rs.timerange`) and the text is laid out by
+:mod:`argus_rs.ra`.  Records are read, filtered and printed batch by batch, so
+the memory used does not grow with the input.
+
+Selection happens in ra's order: the filter; then ``-N`` on the input stream
+(ra counts the filter's matches, plus one for each file's opening management
+record and each other management record the filter passes); then ``-t``; then
+``-N o`` on the output stream.  Exit status as ra's: 0 when the filter matched,
+1 when it matched nothing, 2 on an error (bad option, filter, field list, time
+range or rarc line; an input that cannot be read).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
+
+import typer
+
+from argus_rs.cli._common import PROG, CliError, one_line, report
+from argus_rs.cli.ra_argv import RaArgs, parse
+from argus_rs.rarc import RaConfig
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from argus_rs._core import RecordFilter
+    from argus_rs.ra import FieldSpec, PrintOptions
+    from argus_rs.timerange import TimeRange
+
+COMMAND = "ra"
+
+EXIT_MATCH = 0
+EXIT_NO_MATCH = 1
+EXIT_ERROR = 2
+
+#: records per batch read from the files
+BATCH_ROWS = 65_536
+
+HELP = (
+    "Read Argus record files, select records and print them as ra does (or write them).\n\n"
+    "argus-rs ra [-r FILE ...] [options] [-w OUT [FILTER]] [- FILTER EXPRESSION]\n\n"
+    "The options are ra's (Argus 3.0.8.2), with its grammar: "
+    "-r FILE... (several files; .gz .bz2 .xz .zst; - = standard input; globs), "
+    "-s FIELD... (+f appends, +Nf inserts, -f removes, f:W sets the width), "
+    "-n / -nn (no port / protocol names), -p DIGITS, -u (Unix times), -c SEP, "
+    "-L N (header every N lines; 0 once; -1 none), -N [io]N | [io]A-B | [io]A+N, "
+    "-t RANGE (see docs/ra.md), -z, -Z s|d|b, -q, -A, -M xml|json|TZ=ZONE|noman, "
+    "-F RARC (read at its place), -X (no rarc files; resets), -w OUT [FILTER] "
+    "(Argus records, appended; - = standard output; real ra reads them). "
+    "The words after a lone - (or any words that are not options) are the filter, "
+    "in ra's filter language.\n\n"
+    "Beyond ra: --format csv|ndjson|parquet writes the selected records in that format "
+    "(to -w OUT, else to standard output), with every column of docs/schema.md; "
+    "-M json prints each record's fields as a JSON object per line.\n\n"
+    "Exit status: 0 when the filter matched records, 1 when it matched none, 2 on errors."
+)
+
+#: -M modes that change nothing when reading files
+_QUIET_MODES = ("noman", "norep", "nocurses", "nozero", "correct", "nocorrect")
+#: -M modes ra accepts that argus-rs does not do (yet)
+_UNSUPPORTED_MODES = (
+    "man",
+    "rmon",
+    "uni",
+    "poll",
+    "oui",
+    "disa",
+    "dsrs=",
+    "label=",
+    "sql=",
+    "saslmech=",
+    "printer=",
+    "rtime",
+    "realtime",
+    "ind",
+    "replace",
+    "hard",
+)
+
+
+@dataclass
+class _Output:
+    """One -w target with its own filter."""
+
+    target: str
+    fmt: str
+    record_filter: RecordFilter | None
+    writer: Any = None
+    text_started: bool = False
+    frames: list[pl.DataFrame] = field(default_factory=list)
+    written: int = 0
+
+
+@dataclass
+class _State:
+    """ra's counters, across files."""
+
+    count: int = 0  # ArgusTotalRecords
+    rank: int = 0  # RaPrintCounter (the next rank - 1)
+    labels_seen: int = 0  # RaLabelCounter
+    mars: int = 0
+    files: int = 0  # Argus streams opened
+    fars: int = 0
+    pkts: int = 0
+    bytes: int = 0
+    stop: bool = False
+    limit_hit: bool = False  # ra's eNflag has become 0 (stop after the next record)
+    matched_any: bool = False
+    errors: int = 0
+
+
+def _print_options(config: RaConfig) -> PrintOptions:
+    from argus_rs.ra import PrintOptions
+
+    wanted: dict[str, object] = {
+        "numeric": (config.nflag - 1) % 4,
+        "precision": config.precision,
+        "unix_time": config.unix_time,
+        "separator": config.separator,
+        "time_format": config.time_format,
+        "print_state_z": config.state_z,
+        "flags_Z": config.flags_z,
+        "addr_port_period": config.separate_addr_port_with_period,
+    }
+    if config.field_width is not None and not (config.field_width == "variable" and config.separator is not None):
+        wanted["fixed_width"] = config.field_width == "fixed"
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(PrintOptions)} if dataclasses.is_dataclass(PrintOptions) else set()
+    return PrintOptions(**{k: v for k, v in wanted.items() if not names or k in names})  # type: ignore[arg-type]
+
+
+def _fields(config: RaConfig, words: list[list[str]]) -> list[FieldSpec]:
+    from argus_rs.ra import DEFAULT_FIELDS, parse_field_list
+
+    fields = list(DEFAULT_FIELDS)
+    for group in words:
+        try:
+            fields = parse_field_list(group, base=fields)
+        except ValueError as exc:
+            raise CliError(f"-s {' '.join(group)}: {exc}") from None
+    return fields
+
+
+def _compile(text: str, where: str) -> RecordFilter:
+    from argus_rs.filter import FilterError
+    from argus_rs.filter import compile as compile_filter
+
+    try:
+        return compile_filter(text)
+    except FilterError as exc:
+        report(COMMAND, f"{where}{exc}")
+        for line in exc.caret().splitlines():
+            print(f"    {line}", file=sys.stderr)
+        raise typer.Exit(EXIT_ERROR) from None
+    except ValueError as exc:
+        raise CliError(f"{where}filter {text!r}: {exc}") from None
+
+
+def _mar_passes(text: str | None) -> bool:
+    """Does ra's filter pass a management record?  (Only ``man``-like words test true on one.)"""
+    if text is None:
+        return True
+    from argus_rs.filter import And, Const, Keyword, Not, Or, parse_filter
+
+    def ev(node: object) -> bool:
+        if isinstance(node, And):
+            return ev(node.left) and ev(node.right)
+        if isinstance(node, Or):
+            return ev(node.left) or ev(node.right)
+        if isinstance(node, Not):
+            return not ev(node.operand)
+        if isinstance(node, Const):
+            return node.value
+        if isinstance(node, Keyword):
+            return node.name in ("man", "mar", "stop")
+        return False
+
+    try:
+        return ev(parse_filter(text))
+    except ValueError:
+        return False
+
+
+def _expand_inputs(paths: Sequence[str]) -> list[str]:
+    """-r words: globs expanded (sorted) when nothing has the literal name."""
+    import glob
+
+    out: list[str] = []
+    for p in paths:
+        if p != "-" and not os.path.exists(p) and any(c in p for c in "*?["):
+            matches = sorted(glob.glob(p))
+            out.extend(matches if matches else [p])
+        else:
+            out.append(p)
+    return out
+
+
+class _Printer:
+    """The text output: header lines as ra interleaves them, one line per record."""
+
+    def __init__(self, config: RaConfig, fields: list[FieldSpec], opts: PrintOptions, mode: str, out: BinaryIO):
+        self.config = config
+        self.fields = fields
+        self.opts = opts
+        self.mode = mode  # text | xml | json
+        self.out = out
+        self.labels = 0 if mode != "text" else config.labels
+        self.header: str | None = None
+        self.xml_started = False
+
+    def _header(self) -> str:
+        if self.header is None:
+            from argus_rs.ra import header_line
+
+            self.header = header_line(self.fields, self.opts)
+        return self.header
+
+    def records(self, frame: pl.DataFrame, state: _State, first_rank: int, shown: pl.Series) -> None:
+        """Print ``frame``'s rows whose ``shown`` is true; every row advances ra's label counter."""
+        if frame.height == 0:
+            return
+        if self.mode == "xml":
+            self._xml(frame.filter(shown))
+            return
+        if self.mode == "json":
+            self._json(frame.filter(shown))
+            return
+        from argus_rs.ra import render_lines
+
+        keep = frame.filter(shown)
+        lines: list[str] = render_lines(keep, self.fields, self.opts).to_list() if keep.height else []
+        if self.labels == 0:
+            if lines:
+                self.out.write(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
+            return
+        # headers: before the records at label counts 0, L, 2L, ... (once when L < 0)
+        shown_list = shown.to_list()
+        chunks: list[str] = []
+        it = iter(lines)
+        for visible in shown_list:
+            if self.labels and state.labels_seen % self.labels == 0:
+                chunks.append(self._header())
+            state.labels_seen += 1
+            if self.labels < 0:
+                self.labels = 0
+            if visible:
+                chunks.append(next(it))
+        if chunks:
+            self.out.write(("\n".join(chunks) + "\n").encode("utf-8", "surrogateescape"))
+
+    def _json(self, frame: pl.DataFrame) -> None:
+        import json
+
+        from argus_rs.ra import render_values
+
+        if frame.height == 0:
+            return
+        values = render_values(frame, self.fields, self.opts)
+        names = values.columns
+        lines = [
+            json.dumps(dict(zip(names, (v.strip() for v in row), strict=True)), ensure_ascii=False)
+            for row in values.iter_rows()
+        ]
+        self.out.write(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
+
+    def _xml(self, frame: pl.DataFrame) -> None:
+        from argus_rs.cli.ra_xml import xml_header, xml_records
+
+        if not self.xml_started:
+            self.out.write(xml_header(frame).encode())
+            self.xml_started = True
+        if frame.height:
+            text = xml_records(frame, self.fields, self.opts)
+            self.out.write(text.encode("utf-8", "surrogateescape"))
+
+    def finish(self) -> None:
+        if self.mode == "xml" and self.xml_started:
+            self.out.write(b"</ArgusDataStream>\n")
+
+
+def _open_outputs(config: RaConfig, given_format: str | None) -> list[_Output]:
+    from argus_rs.export import format_for
+
+    outputs: list[_Output] = []
+    for target, text in config.outputs:
+        try:
+            fmt = format_for(target, given_format)
+        except ValueError as exc:
+            raise CliError(f"--format: {exc}") from None
+        if fmt == "ipc":
+            raise CliError(f"-w {target}: Arrow IPC output is not offered by ra; use csv, ndjson, parquet or argus")
+        flt = _compile(text, f"-w {target}: ") if text else None
+        outputs.append(_Output(target, fmt, flt))
+    if sum(1 for o in outputs if o.target == "-") > 1:
+        raise CliError("-w -: only one output can go to standard output")
+    return outputs
+
+
+def _write(output: _Output, frame: pl.DataFrame) -> None:
+    """Append ``frame`` to one -w output (created at its first record, as ra creates it)."""
+    import polars as pl
+
+    from argus_rs.export import text_ready
+
+    if frame.height == 0:
+        return
+    output.written += frame.height
+    if output.fmt == "argus":
+        if output.writer is None:
+            from argus_rs import _core
+
+            first = int(frame.select(pl.col("stime").min().dt.epoch("us")).item() or 0)
+            last = int(frame.select(pl.col("ltime").max().dt.epoch("us")).item() or 0)
+            path = "/dev/stdout" if output.target == "-" else output.target
+            if output.target == "-":
+                sys.stdout.flush()
+            output.writer = _core.ArgusWriter(path, first, last, True)
+        output.writer.write(frame.get_column("record"))
+        return
+    if output.fmt == "parquet":
+        output.frames.append(frame)
+        return
+    sink: Any
+    if output.target == "-":
+        sink = sys.stdout.buffer
+    else:
+        if output.writer is None:
+            output.writer = open(output.target, "wb")  # noqa: SIM115
+        sink = output.writer
+    text = text_ready(frame)
+    if output.fmt == "csv":
+        text.write_csv(sink, include_header=not output.text_started)
+    else:
+        text.write_ndjson(sink)
+    output.text_started = True
+
+
+def _close(output: _Output) -> None:
+    import polars as pl
+
+    if output.fmt == "parquet" and output.frames:
+        frame = pl.concat(output.frames, how="vertical_relaxed")
+        frame.write_parquet(sys.stdout.buffer if output.target == "-" else output.target)
+        output.frames.clear()
+    if output.writer is not None:
+        output.writer.close()
+        output.writer = None
+    if output.target == "-":
+        sys.stdout.flush()
+
+
+def _batches(path: str, state: _State) -> Iterator[pl.DataFrame]:
+    """The flow records of one file, batch by batch; its read errors reported (exit 2 at the end)."""
+    import polars as pl
+
+    from argus_rs import _core
+
+    batches = _core.scan_argus([path], BATCH_ROWS)
+    for batch in batches:
+        frame = pl.DataFrame(batch)
+        if frame.height:
+            yield frame
+    stats = dict(batches.stats)
+    state.mars += int(stats.get("management_records", 0))
+    for error in batches.errors:
+        shown = "(stdin)" if path == "-" else path
+        report(COMMAND, error if shown in error or path in error else f"{shown}: {error}")
+        state.errors += 1
+
+
+@dataclass
+class _Run:
+    config: RaConfig
+    record_filter: RecordFilter | None
+    mar_passes: bool
+    time_range: TimeRange | None
+    printer: _Printer | None
+    outputs: list[_Output]
+    state: _State = field(default_factory=_State)
+
+    # ra's -N on the input stream: (skip counts <= start, stop once the count passes end)
+    def _input_window(self, frame: pl.DataFrame, matched: pl.Series) -> tuple[pl.DataFrame, pl.Series, bool]:
+        """The rows ra processes (with their match flags) and whether ra stops after them."""
+        import polars as pl
+
+        start, end = self.config.first_n
+        state = self.state
+        n = frame.height
+        if self.state.limit_hit:
+            # ra's eNflag became 0 at a file's opening record: the next record is the last
+            frame, matched = frame.head(1), matched.head(1)
+            if bool(matched[0]):
+                state.count += 1
+            return frame, matched, True
+        counts = matched.cast(pl.Int64).cum_sum() + state.count
+        stop = False
+        if end >= 0:
+            over = (counts > end) & matched
+            if over.any():
+                last = int(over.arg_true()[0])
+                frame, matched, counts = frame.head(last + 1), matched.head(last + 1), counts.head(last + 1)
+                stop = True
+        state.count = int(counts[-1]) if n and counts.len() else state.count
+        keep = matched
+        if start > 0:
+            keep = keep & (counts > start)
+        return frame, keep, stop
+
+    def file_opened(self) -> None:
+        """ra counts each file's opening management record, then tests the limit."""
+        self.state.count += 1
+        self.state.files += 1
+        end = self.config.first_n[1]
+        if end >= 0 and self.state.count > end:
+            self.state.limit_hit = True
+
+    def file_closed(self, other_mars: int) -> None:
+        """The file's other management records (its closing one), which the filter may pass."""
+        end = self.config.first_n[1]
+        for _ in range(max(other_mars, 0)):
+            if self.mar_passes:
+                self.state.count += 1
+            if end >= 0 and self.state.count > end:
+                self.state.stop = True
+                return
+
+    def batch(self, frame: pl.DataFrame) -> None:
+        import polars as pl
+
+        state = self.state
+        state.fars += frame.height
+        if self.record_filter is not None:
+            matched = pl.Series(self.record_filter.mask(frame.get_column("record"))).fill_null(False)
+        else:
+            matched = pl.Series("m", [True] * frame.height, dtype=pl.Boolean)
+        if matched.any():
+            state.matched_any = True
+        frame, keep, stop = self._input_window(frame, matched)
+        if self.time_range is not None and frame.height:
+            keep = keep & self.time_range.mask(frame)
+        selected = frame.filter(keep)
+        if selected.height:
+            self._emit(selected)
+        if stop:
+            state.stop = True
+
+    def _emit(self, frame: pl.DataFrame) -> None:
+        import polars as pl
+
+        state = self.state
+        if self.config.summary:
+            totals = frame.select(pl.col("pkts").sum(), pl.col("bytes").sum()).row(0)
+            state.pkts += int(totals[0] or 0)
+            state.bytes += int(totals[1] or 0)
+        start, end = self.config.output_n
+        if self.outputs:
+            for output in self.outputs:
+                part = frame
+                if output.record_filter is not None:
+                    mask = pl.Series(output.record_filter.mask(frame.get_column("record"))).fill_null(False)
+                    part = frame.filter(mask)
+                ranks = pl.int_range(state.rank + 1, state.rank + 1 + part.height, eager=True)
+                state.rank += part.height
+                if end != 0:
+                    part = part.filter((ranks >= start) & (ranks <= end))
+                    if state.rank > end:
+                        state.stop = True
+                _write(output, part)
+            return
+        if self.config.quiet or self.printer is None:
+            return
+        ranks = pl.int_range(state.rank + 1, state.rank + 1 + frame.height, eager=True)
+        state.rank += frame.height
+        shown = pl.Series("shown", [True] * frame.height, dtype=pl.Boolean)
+        if end != 0:
+            shown = (ranks >= start) & (ranks <= end)
+            beyond = ranks > end
+            if beyond.any():
+                # ra stops at the first record past the output range (its header is still printed)
+                upto = int(beyond.arg_true()[0]) + 1
+                frame, shown = frame.head(upto), shown.head(upto)
+                state.stop = True
+        self.printer.records(frame, state, state.rank - frame.height + 1, shown)
+
+    def summary(self) -> str:
+        s = self.state
+        return (
+            f" Totalrecords {s.count + 1:<8d}  TotalManRecords {s.mars:<8d}  TotalFarRecords {s.fars:<8d}"
+            f" TotalPkts {s.pkts:<8d} TotalBytes {s.bytes:<8d}"
+        )
+
+
+def _modes(config: RaConfig) -> str:
+    """Apply -M modes; the output mode (text, xml, json)."""
+    mode = "text"
+    for word in config.modes:
+        lowered = word.lower()
+        if word == "xml":
+            mode = "xml"
+        elif lowered == "json":
+            mode = "json"
+        elif "TZ=" in word:
+            config.timezone = word.split("TZ=", 1)[1].strip("'\"")
+        elif lowered.startswith(_QUIET_MODES):
+            continue
+        elif lowered.startswith(_UNSUPPORTED_MODES):
+            raise CliError(f"-M {word}: not supported by argus-rs ra yet (see docs/compat.md)")
+        else:
+            raise CliError(f"-M {word}: unknown mode (argus-rs ra knows xml, json, TZ=ZONE, noman)")
+    return mode
+
+
+def _set_timezone(zone: str | None) -> None:
+    if zone:
+        os.environ["TZ"] = zone
+        time.tzset()
+
+
+def run(args: RaArgs, output_format: str | None) -> int:
+    config = args.config
+    if args.help:
+        raise CliError("usage: argus-rs ra --help", EXIT_ERROR)
+    if args.remote is not None:
+        raise CliError(f"-S {args.remote}: reading from a remote argus is not supported yet (issue 7)")
+    mode = _modes(config)
+    _set_timezone(config.timezone)
+    fields = _fields(config, config.field_words)
+    opts = _print_options(config)
+    filter_text = args.filter_text
+    record_filter = _compile(filter_text, "") if filter_text else None
+    if args.dump_filter:
+        from argus_rs.filter import parse_filter
+
+        print(parse_filter(filter_text) if filter_text else "no filter")
+        return EXIT_MATCH
+    time_range = None
+    if config.time_range:
+        from argus_rs.timerange import parse_time_range
+
+        try:
+            time_range = parse_time_range(config.time_range)
+        except ValueError as exc:
+            raise CliError(f"-t {config.time_range}: {exc}") from None
+    outputs = _open_outputs(config, output_format)
+    printer = None
+    if not outputs:
+        if output_format is not None:
+            outputs = _open_outputs(_with_stdout(config), output_format)
+        else:
+            printer = _Printer(config, fields, opts, mode, sys.stdout.buffer)
+    inputs = _expand_inputs(config.inputs)
+    if config.first_n[1] == 0:
+        inputs = []  # ra's -N 0: no file is read
+    if not inputs:
+        if sys.stdin.isatty():
+            raise CliError("no input: give one or more -r FILE (- = standard input)")
+        inputs = ["-"]
+    run = _Run(config, record_filter, _mar_passes(filter_text), time_range, printer, outputs)
+    state = run.state
+    try:
+        for path in inputs:
+            if state.stop:
+                break
+            if path != "-" and not os.path.exists(path):
+                report(COMMAND, f"open '{path}': No such file or directory")
+                state.errors += 1
+                continue
+            mars_before = state.mars
+            opened = False
+            for frame in _batches(path, state):
+                if not opened:
+                    run.file_opened()
+                    opened = True
+                run.batch(frame)
+                if run.state.stop:
+                    break
+            if not run.state.stop:
+                mars = state.mars - mars_before
+                if not opened and mars:
+                    run.file_opened()
+                    opened = True
+                # the file's opening MAR is read twice by ra's counters; the others are at its end
+                state.mars += 1 if opened else 0
+                run.file_closed(mars - 1)
+            if printer is not None:
+                sys.stdout.buffer.flush()
+        if printer is not None:
+            printer.finish()
+        for output in outputs:
+            _close(output)
+        if config.summary:
+            sys.stdout.buffer.write((run.summary() + "\n").encode())
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_MATCH
+    except OSError as exc:
+        if exc.errno == errno.EPIPE or "Broken pipe" in str(exc):
+            _quiet_stdout()
+            return EXIT_MATCH
+        raise
+    if state.errors:
+        return EXIT_ERROR
+    if filter_text:
+        return EXIT_MATCH if state.count > 1 else EXIT_NO_MATCH
+    return EXIT_MATCH if state.files else EXIT_NO_MATCH
+
+
+def _with_stdout(config: RaConfig) -> RaConfig:
+    import copy
+
+    clone = copy.copy(config)
+    clone.outputs = [("-", None)]
+    return clone
+
+
+def _quiet_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def ra(
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[OPTIONS] [- FILTER]", help="ra's options and filter, as ra takes them.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    argv = list(words or [])
+    output_format: str | None = None
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--format" and i + 1 < len(argv):
+            output_format = argv[i + 1]
+            i += 2
+            continue
+        if word.startswith("--format="):
+            output_format = word.split("=", 1)[1]
+            i += 1
+            continue
+        rest.append(word)
+        i += 1
+    try:
+        args = parse(rest)
+    except ValueError as exc:
+        raise CliError(one_line(str(exc))) from None
+    code = run(args, output_format)
+    if code:
+        raise typer.Exit(code)
+
+
+__all__ = ["COMMAND", "HELP", "PROG", "ra", "run"]
