@@ -1,9 +1,12 @@
 """ra filter expressions as BPF (libpcap) text, for the sensor's packet input filter.
 
-``to_bpf("tcp and dst port 80 and syn")`` gives ``((tcp and dst port 80) and tcp[tcpflags] &
-tcp-syn != 0)``. Only primitives with a meaning for single packets translate: addresses
-(``host``, ``net``, ``ether host``), ports and port comparisons, protocols (``tcp udp icmp igmp
-arp rarp ip ipv4 ipv6 proto N ether proto N``), ``vlan``/``mpls`` and ``vid N``/``mid N``,
+``to_bpf("tcp and port 80 and fin")`` gives ``((tcp and port 80) and (tcp[tcpflags] & tcp-fin != 0
+or (ip6[6] == 6 and ip6[53] & tcp-fin != 0)))`` (libpcap's ``tcp[]`` reads IPv4 packets only;
+IPv6 TCP flags are read at their place after a 40-byte header).
+
+Only primitives with a meaning for single packets translate: addresses (``host``, ``net``,
+``ether host``), ports and port comparisons, protocols (``tcp udp icmp igmp arp rarp ip ipv4
+ipv6 proto N ether proto N``), ``vlan``/``mpls`` and ``vid N``/``mid N``,
 TCP flags (``syn fin rst ack push urg ece cwr synack finack``), ``frag``, ``multicast`` and the
 ICMP classes (``echo unreach redirect timexed``). A test of whole flows (byte, packet and
 application byte counts, TTL/TOS of a direction, durations, rates, record causes and types,
@@ -65,8 +68,8 @@ _KEYWORDS = {
     "ipv6": "ip6",
     "vlan": "vlan",
     "mpls": "mpls",
-    "synack": "tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)",
-    "finack": "tcp[tcpflags] & (tcp-fin|tcp-ack) == (tcp-fin|tcp-ack)",
+    "synack": "(tcp[tcpflags] & 0x12 == 0x12 or (ip6[6] == 6 and ip6[53] & 0x12 == 0x12))",
+    "finack": "(tcp[tcpflags] & 0x11 == 0x11 or (ip6[6] == 6 and ip6[53] & 0x11 == 0x11))",
     "multicast": "(ip and (ip[12] >= 224 or ip[16] >= 224))",
     "echo": "(icmp[icmptype] == icmp-echo or icmp[icmptype] == icmp-echoreply)",
     "unreach": "icmp[icmptype] == icmp-unreach",
@@ -140,7 +143,9 @@ class _Translator:
         if n.name in _FLAGS:
             if n.dir not in ("", "or"):
                 raise self.record_only(n, pos, f'"{n.dir} {n.name}" (a flag seen in one direction of a flow)')
-            return f"tcp[tcpflags] & {_FLAGS[n.name]} != 0"
+            # libpcap's tcp[] reads IPv4 only: IPv6 TCP without extension headers by hand
+            bits = _FLAGS[n.name]
+            return f"(tcp[tcpflags] & {bits} != 0 or (ip6[6] == 6 and ip6[53] & {bits} != 0))"
         if n.name == "frag" and n.dir in ("", "or"):
             return "(ip[6:2] & 0x3fff != 0)"
         bpf = _KEYWORDS.get(n.name)
