@@ -251,7 +251,17 @@ def apply_rarc(config: RaConfig, settings: Sequence[tuple[int, str, str]], name:
         elif var == "RA_NUMBER":
             config.first_n = (0, _atoi(value))
         elif var == "RA_TIMERANGE":
-            config.time_range = value
+            # ra parses it without the command line's next words: a lone time is no range there
+            body = value[1:]
+            if not any(c in body[:-1] for c in "+-"):
+                raise RarcError(f"{where}: RA_TIMERANGE={value}: needs a range (START-END or START+DURATION)")
+            # 3.0.8.2 parses it but never turns the time test on (only -t does): checked, not applied
+            from argus_rs.timerange import parse_time_range
+
+            try:
+                parse_time_range(value)
+            except ValueError as exc:
+                raise RarcError(f"{where}: RA_TIMERANGE={value}: {exc}") from None
         elif var == "RA_FILTER":
             config.filter_text = value
         elif var == "RA_FIELD_SPECIFIER":

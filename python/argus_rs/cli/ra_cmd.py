@@ -559,6 +559,8 @@ def run(args: RaArgs, output_format: str | None) -> int:
             outputs = _open_outputs(_with_stdout(config), output_format)
         else:
             printer = _Printer(config, fields, opts, mode, sys.stdout.buffer)
+    if args.read_seen and not config.inputs:
+        raise CliError("no input files")
     inputs = _expand_inputs(config.inputs)
     if config.first_n[1] == 0:
         inputs = []  # ra's -N 0: no file is read
