@@ -155,22 +155,32 @@ def masked(col: str, bits: int) -> pl.Expr:
     )
 
 
-def common_prefix_aggs(col: str) -> list[pl.Expr]:
-    """Aggregations (inside group_by().agg) whose results `common_prefix_value` turns into the
-    address racluster keeps for a non-key address: the bits all values share from the left.
-    `common_prefix_value` also reads the group's first value (``_{col}_first``) and its
-    smallest and largest values (``_{col}_lo``, ``_{col}_hi``)."""
-    v4 = v4_int(col)
+def common_prefix_rows(col: str) -> list[pl.Expr]:
+    """Per-record columns `common_prefix_aggs` reduces (computed once, before grouping)."""
     h = v6_halves(col)
+    return [
+        v4_int(col).alias(f"_{col}_v4"),
+        h.struct.field("hi").alias(f"_{col}_v6hi"),
+        h.struct.field("lo").alias(f"_{col}_v6lo"),
+    ]
+
+
+def common_prefix_aggs(col: str) -> list[pl.Expr]:
+    """Aggregations (inside group_by().agg, over the columns of `common_prefix_rows`) whose
+    results `common_prefix_value` turns into the address racluster keeps for a non-key
+    address: the bits all values share from the left.  `common_prefix_value` also reads the
+    group's first value (``_{col}_first``) and its smallest and largest values (``_{col}_lo``,
+    ``_{col}_hi``)."""
+    v4, hi, lo = pl.col(f"_{col}_v4"), pl.col(f"_{col}_v6hi"), pl.col(f"_{col}_v6lo")
     return [
         v4.bitwise_and().alias(f"_{col}_v4and"),
         v4.bitwise_or().alias(f"_{col}_v4or"),
         v4.null_count().alias(f"_{col}_v4null"),
-        h.struct.field("hi").bitwise_and().alias(f"_{col}_hiand"),
-        h.struct.field("hi").bitwise_or().alias(f"_{col}_hior"),
-        h.struct.field("lo").bitwise_and().alias(f"_{col}_loand"),
-        h.struct.field("lo").bitwise_or().alias(f"_{col}_loor"),
-        h.struct.field("hi").null_count().alias(f"_{col}_v6null"),
+        hi.bitwise_and().alias(f"_{col}_hiand"),
+        hi.bitwise_or().alias(f"_{col}_hior"),
+        lo.bitwise_and().alias(f"_{col}_loand"),
+        lo.bitwise_or().alias(f"_{col}_loor"),
+        hi.null_count().alias(f"_{col}_v6null"),
     ]
 
 

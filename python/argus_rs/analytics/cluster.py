@@ -9,6 +9,7 @@ AGR statistics of the record durations, ``mean``, ``min``, ``max``, ``stddev`` a
 
 from __future__ import annotations
 
+import array
 import math
 import re
 import struct
@@ -87,7 +88,9 @@ def _flag_value(proto_mixed: pl.Expr) -> pl.Expr:
     The TCP positions (4-6) are blank when the merged protocol is no longer TCP (mixed)."""
     chars: list[pl.Expr] = []
     for i in range(_FLAG_WIDTH):
-        lo, hi = pl.col(f"_f{i}lo"), pl.col(f"_f{i}hi")
+        lo_code, hi_code = pl.col(f"_f{i}lo"), pl.col(f"_f{i}hi")
+        lo = lo_code.replace_strict(_CHR, default=None, return_dtype=pl.Utf8)
+        hi = hi_code.replace_strict(_CHR, default=None, return_dtype=pl.Utf8)
         generic = pl.when(lo.is_null()).then(pl.lit(" ")).when(lo == hi).then(lo).otherwise(pl.lit("*"))
         if i == 3:
             value = (
@@ -125,7 +128,7 @@ def _agr_fold(durations: pl.Series) -> dict[str, float]:
     """Mean and standard deviation of a group's durations as 3.0.8 accumulates them record by
     record in the AGR DSR's 32-bit floats (with its sum-of-squares shortcut when the deviation
     so far is 0)."""
-    values = [_f32(v) for v in durations.to_list() if v is not None]
+    values = array.array("f", [v for v in durations.to_list() if v is not None]).tolist()
     if not values:
         return {"mean": 0.0, "stddev": 0.0}
     mean, stdev, n = values[0], 0.0, 1
@@ -139,8 +142,9 @@ def _agr_fold(durations: pl.Series) -> dict[str, float]:
     return {"mean": mean, "stddev": stdev}
 
 
-#: groups up to this size get their AGR statistics by vectorised steps, larger ones by a loop
-_AGR_STEPS = 16
+#: group sizes whose AGR statistics are stepped with polars expressions (each bucket only over
+#: its own groups: singletons need no step); larger groups are folded in Python
+_AGR_BUCKETS = [(1, 1), (2, 16)]
 _AGR_DTYPE = pl.Struct({"mean": pl.Float64, "stddev": pl.Float64})
 
 
@@ -166,32 +170,34 @@ def _agr_stats() -> list[pl.Expr]:
 
 
 def _agr_finish(out: pl.LazyFrame) -> pl.LazyFrame:
-    """mean and stddev as 3.0.8 accumulates them: small groups step by step over all groups at
-    once (polars expressions), the few large ones by `_agr_fold`."""
+    """mean and stddev as 3.0.8 accumulates them: groups up to 16 records step by step (all
+    groups of a size bucket at once, as polars expressions), the few larger ones by `_agr_fold`."""
     n = pl.col("_durs").list.len()
-    small = out.filter(n <= _AGR_STEPS).with_columns(
-        _f32e(pl.col("_durs").list.get(0, null_on_oob=True)).fill_null(0.0).alias("mean"),
-        pl.lit(0.0).alias("stddev"),
-    )
-    for k in range(1, _AGR_STEPS):
-        m, sd = pl.col("mean"), pl.col("stddev")
-        v = _f32e(pl.col("_durs").list.get(k, null_on_oob=True))
-        total = m * k + v
-        ss = pl.when(sd != 0).then(k * (sd * sd + m * m)).otherwise(m * m) + v * v
-        mean = _f32e(total / (k + 1))
-        stdev = _f32e(((ss / (k + 1)) - mean * mean).abs().sqrt())
-        active = n > k
-        small = small.with_columns(
-            pl.when(active).then(mean).otherwise(m).alias("mean"),
-            pl.when(active).then(stdev).otherwise(sd).alias("stddev"),
+    parts = []
+    for lo, hi in _AGR_BUCKETS:
+        part = out.filter((n >= lo) & (n <= hi)).with_columns(
+            _f32e(pl.col("_durs").list.first()).alias("mean"), pl.lit(0.0).alias("stddev")
         )
-    big = out.filter(n > _AGR_STEPS).with_columns(
+        for k in range(1, hi):
+            m, sd = pl.col("mean"), pl.col("stddev")
+            v = _f32e(pl.col("_durs").list.get(k, null_on_oob=True))
+            total = m * k + v
+            ss = pl.when(sd != 0).then(k * (sd * sd + m * m)).otherwise(m * m) + v * v
+            mean = _f32e(total / (k + 1))
+            stdev = _f32e(((ss / (k + 1)) - mean * mean).abs().sqrt())
+            active = n > k
+            part = part.with_columns(
+                pl.when(active).then(mean).otherwise(m).alias("mean"),
+                pl.when(active).then(stdev).otherwise(sd).alias("stddev"),
+            )
+        parts.append(part)
+    big = out.filter(n > _AGR_BUCKETS[-1][1]).with_columns(
         pl.col("_durs").map_batches(_agr_fold_lists, return_dtype=_AGR_DTYPE).alias("_agr")
     )
     big = big.with_columns(
         pl.col("_agr").struct.field("mean").alias("mean"), pl.col("_agr").struct.field("stddev").alias("stddev")
     ).drop("_agr")
-    return pl.concat([small, big], how="vertical_relaxed")
+    return pl.concat([*parts, big], how="vertical_relaxed")
 
 
 _RANK = {s: i for i, s in enumerate(_TCP_STATES)}
@@ -220,16 +226,33 @@ def _row_columns() -> list[pl.Expr]:
         _IP_PROTO.alias("_ipp"),
         pl.concat_str([pl.col("sport").fill_null(""), pl.col("dport").fill_null("")]).alias("_pp"),
     ]
+    out += [_hashed(c) for c in ("proto", "state", "sport", "dport", "saddr", "daddr")]
     for i in range(_FLAG_WIDTH):
         ch = pl.col("flgs").str.slice(i, 1)
-        out.append(pl.when(ch != " ").then(ch).alias(f"_c{i}"))
+        out.append(
+            pl.when(ch != " ").then(ch).replace_strict(_ORD, default=None, return_dtype=pl.UInt8).alias(f"_c{i}")
+        )
         out += [(ch == m).alias(f"_f{i}_{ord(m)}") for m in _FLAG_MARKS.get(i, "")]
     return out
 
 
+#: printable ASCII <-> code, for reducing flag characters as numbers
+_ORD = {chr(c): c for c in range(32, 127)}
+_CHR = {c: chr(c) for c in range(32, 127)}
+
+
+def _hashed(col: str) -> pl.Expr:
+    """`col` as a 64-bit hash (null stays null): equal values, equal hashes, and numbers reduce
+    per group far faster than strings."""
+    c = pl.col(col)
+    return pl.when(c.is_not_null()).then(c.hash(seed=7)).alias(f"_h{col}")
+
+
 def _span(col: str) -> list[pl.Expr]:
-    """Smallest and largest value of `col` in the group (they differ iff the group's values do)."""
-    return [pl.col(col).min().alias(f"_{col}_lo"), pl.col(col).max().alias(f"_{col}_hi")]
+    """Smallest and largest hash of `col` in the group (they differ iff the group's non-null
+    values do); needs the `_hashed(col)` row column."""
+    h = pl.col(f"_h{col}")
+    return [h.min().alias(f"_{col}_lo"), h.max().alias(f"_{col}_hi")]
 
 
 def _differ(col: str) -> pl.Expr:
@@ -382,9 +405,12 @@ def racluster(
             lf = lf.with_columns(
                 pl.min_horizontal(s, d).alias("_ca"), pl.max_horizontal(s, d).alias("_cb"), s.alias("_s")
             )
+            # the orientation of the first record of the unordered flow (hashed: windows over
+            # one integer key are far faster than over strings; rows are in input order)
             cgroup = ["_fam", "proto", "srcid", "_ca", "_cb"]
-            first_s = pl.col("_s").first().over(cgroup)  # rows are in input order
-            lf = lf.with_columns(reversed_columns(columns, pl.col("_s") != first_s))
+            lf = lf.with_columns(pl.struct(cgroup).hash(seed=7).alias("_ck"), pl.col("_s").hash(seed=7).alias("_sh"))
+            first_s = pl.col("_sh").first().over("_ck")
+            lf = lf.with_columns(reversed_columns(columns, pl.col("_sh") != first_s))
         group_exprs = [pl.col(c) for c in group]
     elif kl == ["none"]:
         # 3.0.8 does not merge with -m none: every record stands alone
@@ -423,6 +449,7 @@ def _aggregate(
     has_trans: bool,
 ) -> pl.LazyFrame:
     lf = lf.with_columns(_row_columns())
+    lf = lf.with_columns(_hashed(c) for c in ("_conn", "_ipp", "_pp", "_fam"))
     aggs: list[pl.Expr] = [
         pl.col("_idx").min().alias("_first"),
         pl.col("stime").min(),
@@ -442,6 +469,7 @@ def _aggregate(
             firsts[port] = f"_{port}_first"
     for a in ("saddr", "daddr"):
         if a not in keep:
+            lf = lf.with_columns(_addr.common_prefix_rows(a))
             aggs += [*_addr.common_prefix_aggs(a), *_span(a)]
             firsts[a] = f"_{a}_first"
     skip = set(keep) | set(COUNTERS) | {"stime", "ltime", "dur", "flgs", "trans", "record", "state", "dir", "proto"}
@@ -455,7 +483,8 @@ def _aggregate(
         elif c != "cause":
             lasts.append(c)  # the last record's
 
-    out = _agr_finish(lf.group_by(group_exprs, maintain_order=True).agg(aggs))
+    lf = lf.cache()  # read once: the groups and the first/last record values below share it
+    out = _agr_finish(lf.group_by(group_exprs).agg(aggs).cache())  # ordered by _first at the end
     first_rows = lf.select(pl.col("_idx").alias("_first"), *(pl.col(c).alias(a) for c, a in firsts.items()))
     out = out.join(first_rows, on="_first", how="left")
     if "cause" in columns and "cause" not in keep:
