@@ -58,6 +58,8 @@ def scan_pcap(
     batch_rows: int = 65536,
     bpf: str | None = None,
     bpf_optimize: bool = True,
+    threads: int = 1,
+    ordered: bool = False,
 ) -> FlowBatches:
     """Start reading ``paths`` (``"-"`` = standard input) with core ``options``.
 
@@ -65,6 +67,8 @@ def scan_pcap(
     :func:`argus_rs.options.to_core_options` makes them; an unknown key or a
     wrong type raises ValueError.  ``bpf`` is a libpcap filter expression applied
     to every packet before the engine (a bad one raises ValueError).
+    ``threads`` (1 to 64) shards the flow table across worker threads;
+    ``ordered`` gives the records the order that is the same for any ``threads``.
     """
 
 # --- Argus 3 record files (rust/argus-py/src/argus_in.rs, argus_out.rs) ---------------
@@ -116,13 +120,14 @@ def run_sensor(
     options: dict[str, object] | None = None,
     bpf: str | None = None,
     bpf_optimize: bool = True,
+    threads: int = 1,
 ) -> SensorRun:
     """The offline sensor: captures -> Argus 3 record streams (files appended to, ``"-"`` = stdout).
 
     Each output gets a START MAR, the records its filter passes, STATUS MARs every
     ``mar_interval`` of wall-clock time and a STOP MAR.  Unreadable inputs are in
     ``errors``; a bad option or filter raises ValueError, an output that cannot be
-    written OSError.
+    written OSError.  ``threads`` (1 to 64) shards the flow table across worker threads.
     """
 
 def record_schema() -> ArrowSchemaExportable:
@@ -165,3 +170,36 @@ def ra_extra(records: ArrowArrayExportable | ArrowStreamExportable) -> ArrowArra
     batch with ``proto_num``, ``tcp_status``, ``tcp_state``, ``sflags``, ``dflags``,
     ``senc``, ``denc`` (u32), ``sstime sltime dstime dltime`` (µs, null when absent) and
     the jitter extremes ``sintpktactmin`` ... ``dintpktidlmax`` (µs, null without data)."""
+
+def ra_user_text(values: ArrowArrayExportable | ArrowStreamExportable, maxlen: int, tag: str) -> ArrowArrayExportable:
+    """ra's user-data text (RA_USERDATA_ENCODE=Ascii) of each binary value:
+    ``{tag}[n]=`` and its first ``n = min(len, maxlen)`` bytes, printable ASCII kept,
+    the others as ``.``; null stays null."""
+
+def ra_format_time(
+    times: ArrowArrayExportable | ArrowStreamExportable,
+    offsets: ArrowArrayExportable | ArrowStreamExportable,
+    fmt: str,
+    digits: int,
+) -> ArrowArrayExportable:
+    """Times (Int64 µs since the epoch, UTC) as ra prints them with RA_TIME_FORMAT
+    ``fmt`` (%T %R %H %M %S %Y %y %m %d %e %j %b %h %a %D %F %n %t %% and ra's %f =
+    the fraction in ``digits`` digits, truncated), each shifted by its UTC offset in
+    ``offsets`` (Int64 µs). A null time prints as the epoch. ValueError for another
+    conversion."""
+
+def ra_join_lines(
+    values: list[ArrowArrayExportable | ArrowStreamExportable],
+    widths: list[int],
+    left: list[bool],
+    fixed: list[bool],
+    keep_blank: list[bool],
+    period: list[bool],
+    sep: str | None,
+) -> ArrowArrayExportable:
+    """ra's text lines from the values of each field (Utf8 arrays; null = the field
+    wrote nothing): padded to the width (right-justified, left when ``left``) and
+    truncated with ``*`` when ``fixed``; then a blank, or ``sep`` (trailing blanks of
+    the value dropped, but for ``keep_blank`` fields). The blank before a ``period``
+    field is a ``.`` when its text is not blank. Lines lose trailing white space and
+    one trailing ``sep``."""

@@ -267,14 +267,15 @@ def parse_field_list(words: Sequence[str], base: Sequence[FieldSpec] | None = No
     """ra's ``-s`` semantics over the words of one or more ``-s`` options
     (each word may hold several comma-separated fields).
 
-    A plain field starts a new list (the first plain field of the words
-    replaces ``base``; later ones are appended); ``+field`` appends to the
-    current list, ``+Nfield`` inserts at 0-based position ``N``, ``-field``
-    removes the field; ``field:width`` sets the column width. An unknown
-    field raises ``ValueError`` naming it.
+    When the first field is plain, the list starts empty instead of from
+    ``base`` (ra's default list); later plain fields are appended, as is
+    ``+field``; ``+Nfield`` inserts at 0-based position ``N`` (ignored past
+    the end); ``-field`` removes every occurrence; ``field:width`` sets the
+    column width. Fields may repeat. An unknown field raises ``ValueError``
+    naming it.
     """
     current = list(DEFAULT_FIELDS if base is None else base)
-    replaced = False
+    first = True
     for word in words:
         for item in word.split(","):
             item = item.strip()
@@ -294,13 +295,13 @@ def parse_field_list(words: Sequence[str], base: Sequence[FieldSpec] | None = No
             if sign == "-":
                 current = [f for f in current if f.name != name]
             elif sign == "+":
-                if pos:
-                    current.insert(min(int(pos), len(current)), spec)
-                else:
+                if not pos:
                     current.append(spec)
+                elif int(pos) <= len(current):  # ra ignores a position past the end
+                    current.insert(int(pos), spec)
             else:
-                if not replaced:
+                if first:
                     current = []
-                    replaced = True
                 current.append(spec)
+            first = False
     return current

@@ -14,15 +14,18 @@ from functools import lru_cache
 
 import polars as pl
 
+from .. import _core
 from .fields import DEFAULT_FIELDS, TIME_FIELDS, FieldSpec
 from .names import dscp_names, port_names
 
-try:  # the Rust helpers (argus_rs._core.ra_extra / ra_format_fixed)
-    from .. import _core
+#: The Rust helpers present in this build (each has a polars fallback).
+_HAVE_CORE = hasattr(_core, "ra_format_fixed") and hasattr(_core, "ra_extra")
+_HAVE_TIME = hasattr(_core, "ra_format_time")
+_HAVE_JOIN = hasattr(_core, "ra_join_lines")
+_HAVE_USER = hasattr(_core, "ra_user_text")
 
-    _HAVE_CORE = hasattr(_core, "ra_format_fixed") and hasattr(_core, "ra_extra")
-except ImportError:  # pragma: no cover
-    _HAVE_CORE = False
+#: strftime conversions ra_format_time knows (others go through polars).
+_RUST_TIME_CONVERSIONS = set("THMSYymdejbhaDFRfnt%")
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,17 @@ def _fixed_float(e: pl.Expr, digits: int) -> pl.Expr:
     return whole + "." + frac
 
 
+def _div(e: pl.Expr, k: float) -> pl.Expr:
+    """``e / k`` rounded as C divides: polars turns a division by a scalar
+    into a multiplication by its reciprocal, which can differ in the last bit."""
+    return e / (e * 0.0 + k)
+
+
+def _fmt_const(v: float, digits: int) -> pl.Expr:
+    """A constant as C's ``%.*f`` prints it."""
+    return pl.lit(f"{v:.{digits}f}")
+
+
 def _f32(e: pl.Expr) -> pl.Expr:
     return e.cast(pl.Float32)
 
@@ -133,6 +147,8 @@ class _Ctx:
     opts: PrintOptions
     tz: str
     columns: frozenset[str]
+    #: the width of the field being rendered
+    width: int = 0
 
     @property
     def p(self) -> int:
@@ -154,7 +170,20 @@ def _time_text(us: pl.Expr, ctx: _Ctx) -> pl.Expr:
         if ctx.p:
             return sec + "." + us.mod(1_000_000).cast(pl.Utf8).str.zfill(6).str.slice(0, p)
         return sec
-    dt = us.cast(pl.Datetime("us")).dt.replace_time_zone("UTC").dt.convert_time_zone(ctx.tz)
+    utc = us.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    if _HAVE_TIME and _rust_time_format(o.time_format):
+        if ctx.tz == "UTC":
+            off = pl.lit(0, pl.Int64)
+        else:
+            off = utc.dt.convert_time_zone(ctx.tz).dt.replace_time_zone(None).dt.epoch("us") - us
+        fmt, digits = o.time_format, ctx.p
+        return pl.struct(us.alias("t"), off.alias("o")).map_batches(
+            lambda st: pl.Series(_core.ra_format_time(st.struct.field("t"), st.struct.field("o"), fmt, digits)).cast(
+                pl.Utf8
+            ),
+            return_dtype=pl.Utf8,
+        )
+    dt = utc.dt.convert_time_zone(ctx.tz)
     parts = o.time_format.split("%f")
     out: pl.Expr | None = None
     frac = us.mod(1_000_000).cast(pl.Utf8).str.zfill(6).str.slice(0, p)
@@ -167,6 +196,17 @@ def _time_text(us: pl.Expr, ctx: _Ctx) -> pl.Expr:
             text = dt.dt.strftime(part)
             out = text if out is None else out + text
     return out if out is not None else pl.lit("")
+
+
+def _rust_time_format(fmt: str) -> bool:
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            if i + 1 >= len(fmt) or fmt[i + 1] not in _RUST_TIME_CONVERSIONS:
+                return False
+            i += 1
+        i += 1
+    return True
 
 
 def _time_has_fraction(opts: PrintOptions) -> bool:
@@ -247,18 +287,41 @@ def _rate_side(ctx: _Ctx, side: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
 
 def _dur32() -> pl.Expr:
     us = pl.col("ltime").dt.epoch("us") - pl.col("stime").dt.epoch("us")
-    return _f32(us.cast(pl.Float64) / 1e6)
+    return _f32(_div(us.cast(pl.Float64), 1e6))
+
+
+def _side_time(side: str, which: str) -> pl.Expr:
+    """A direction's start or last time (µs) as ra reads a sensor's record:
+    the record's times for a direction that sent packets, else 0. (The
+    sensor writes one time range per record; per-direction timestamps of
+    ARGUS_GENERATE_BIDIRECTIONAL_TIMESTAMPS are not shown separately.)"""
+    st, lt = pl.col("stime").dt.epoch("us"), pl.col("ltime").dt.epoch("us")
+    t = st if which == "stime" else lt
+    sp, dp = pl.col("spkts"), pl.col("dpkts")
+    tcp = pl.col("proto") == "tcp"
+    if side == "s":
+        # a single src packet: its start; else the record's span
+        own_t = pl.when(~tcp & (sp == 1) & (dp > 0)).then(st).otherwise(t)
+    else:
+        # a single dst packet after src packets: at the end (one src packet)
+        # or at the start (several); TCP: the record's span
+        one = ~tcp & (dp == 1) & (sp > 0)
+        own_t = pl.when(one & (sp == 1)).then(lt).when(one).then(st).otherwise(t)
+    fallback = pl.when(pl.col(f"{side}pkts") > 0).then(own_t).otherwise(pl.lit(0, pl.Int64))
+    # both directions' times known: the record had per-direction timestamps
+    both = pl.col("_sstart").is_not_null() & pl.col("_dstart").is_not_null()
+    own = pl.col(f"_{side}{'start' if which == 'stime' else 'last'}").fill_null(0)
+    return pl.when(both).then(own).otherwise(fallback)
 
 
 def _side_dur(side: str) -> pl.Expr:
     """Duration of one direction (seconds, float), 0 without its times."""
-    st, lt = pl.col(f"_{side}start"), pl.col(f"_{side}last")
-    d = (lt - st).cast(pl.Float64) / 1e6
-    return _f32(pl.when(st.is_not_null() & lt.is_not_null()).then(d).otherwise(0.0))
+    st, lt = _side_time(side, "stime"), _side_time(side, "ltime")
+    return _f32(_div((lt - st).cast(pl.Float64), 1e6))
 
 
 def _ratio(num: pl.Expr, den: pl.Expr, ctx: _Ctx) -> pl.Expr:
-    neg_zero = "-" + _fixed_float(pl.lit(0.0), ctx.p)
+    neg_zero = _fmt_const(-0.0, ctx.p)
     return pl.when(den == 0).then(neg_zero).otherwise(ctx.flt(num.cast(pl.Float64) / den.cast(pl.Float64)))
 
 
@@ -278,7 +341,7 @@ def _has_jitter(side: str) -> pl.Expr:
 
 def _ms(v: pl.Expr, ctx: _Ctx) -> pl.Expr:
     """A float statistic in µs printed in ms (``v/1000.0`` in double)."""
-    return ctx.flt(v.cast(pl.Float64) / 1000.0)
+    return ctx.flt(_div(v.cast(pl.Float64), 1000.0))
 
 
 def _intpkt(side: str, ctx: _Ctx) -> pl.Expr:
@@ -310,10 +373,10 @@ def _jitter(side: str, ctx: _Ctx) -> pl.Expr:
     mean32 = (am * _f32(an) + im * _f32(inn)) / _f32(n)
     s1 = an.cast(pl.Float64) * asd * asd + (am * _f32(an)).cast(pl.Float64).pow(2) / an.cast(pl.Float64)
     s2 = inn.cast(pl.Float64) * isd * isd + (im * _f32(inn)).cast(pl.Float64).pow(2) / inn.cast(pl.Float64)
-    sumsq = (s1 + s2) / 1000.0
-    mean_ms = _f32(mean32.cast(pl.Float64) / 1000.0).cast(pl.Float64)
+    sumsq = _div(s1 + s2, 1000.0)
+    mean_ms = _f32(_div(mean32.cast(pl.Float64), 1000.0)).cast(pl.Float64)
     pooled = (sumsq / n.cast(pl.Float64) - mean_ms * mean_ms).sqrt()
-    single = pl.when(an > 0).then(asd).otherwise(isd) / 1000.0
+    single = _div(pl.when(an > 0).then(asd).otherwise(isd), 1000.0)
     v = pl.when((an > 0) & (inn > 0)).then(pooled).otherwise(single)
     return pl.when(_has_jitter(side) & (n > 0)).then(ctx.flt(v)).otherwise(pl.lit(""))
 
@@ -375,22 +438,28 @@ def _net(side: str) -> pl.Expr:
     return pl.when(is_v4).then(net).otherwise(a).fill_null("")
 
 
-def _user(side: str, ctx: _Ctx) -> pl.Expr:
+def _user(side: str, ctx: _Ctx, maxlen: int) -> pl.Expr:
     """s[N]=text with non-printable bytes as '.' (RA_USERDATA_ENCODE Ascii)."""
     b = pl.col(f"{side}user")
-    # latin-1 view of the bytes, then everything outside 0x20..0x7e -> '.'
-    txt = b.bin.encode("hex").map_batches(_hex_to_ascii, return_dtype=pl.Utf8)
-    n = b.bin.size().cast(pl.Utf8)
+    # no bytes captured: ra prints nothing (not "s[0]=")
+    b = pl.when(b.bin.size() > 0).then(b)
+    if _HAVE_USER:
+        return b.map_batches(
+            lambda v: pl.Series(_core.ra_user_text(v, maxlen, side)).cast(pl.Utf8), return_dtype=pl.Utf8
+        ).fill_null("")
+    # everything outside 0x20..0x7e -> '.'
+    txt = b.bin.encode("hex").map_batches(lambda h: _hex_to_ascii(h, maxlen), return_dtype=pl.Utf8)
+    n = pl.min_horizontal(b.bin.size(), pl.lit(maxlen)).cast(pl.Utf8)
     return pl.when(b.is_null()).then(pl.lit("")).otherwise(pl.lit(side) + "[" + n + "]=" + txt)
 
 
-def _hex_to_ascii(s: pl.Series) -> pl.Series:
+def _hex_to_ascii(s: pl.Series, maxlen: int) -> pl.Series:
     out: list[str | None] = []
     for h in s.to_list():
         if h is None:
             out.append(None)
             continue
-        raw = bytes.fromhex(h)
+        raw = bytes.fromhex(h)[:maxlen]
         out.append("".join(chr(c) if 0x20 <= c < 0x7F else "." for c in raw))
     return pl.Series(out, dtype=pl.Utf8)
 
@@ -454,14 +523,14 @@ def _field_exprs() -> dict[str, Callable[[_Ctx], pl.Expr]]:
 
     f["stime"] = lambda c: _time_text(pl.col("stime").dt.epoch("us"), c)
     f["ltime"] = lambda c: _time_text(pl.col("ltime").dt.epoch("us"), c)
-    f["sstime"] = lambda c: _time_text(pl.col("_sstart"), c)
-    f["sltime"] = lambda c: _time_text(pl.col("_slast"), c)
-    f["dstime"] = lambda c: _time_text(pl.col("_dstart"), c)
-    f["dltime"] = lambda c: _time_text(pl.col("_dlast"), c)
+    f["sstime"] = lambda c: _time_text(_side_time("s", "stime"), c)
+    f["sltime"] = lambda c: _time_text(_side_time("s", "ltime"), c)
+    f["dstime"] = lambda c: _time_text(_side_time("d", "stime"), c)
+    f["dltime"] = lambda c: _time_text(_side_time("d", "ltime"), c)
     f["trans"] = lambda c: pl.lit("1")
     for n in ("dur", "mean", "min", "max", "sum", "runtime"):
         f[n] = lambda c: c.flt(_dur32())
-    f["stddev"] = lambda c: c.flt(pl.lit(0.0))
+    f["stddev"] = lambda c: _fmt_const(0.0, c.p)
     f["sdur"] = lambda c: c.flt(_side_dur("s"))
     f["ddur"] = lambda c: c.flt(_side_dur("d"))
     f["saddr"] = lambda c: pl.col("saddr").fill_null("")
@@ -490,7 +559,7 @@ def _field_exprs() -> dict[str, Callable[[_Ctx], pl.Expr]]:
     f["rank"] = lambda c: (pl.int_range(1, pl.len() + 1)).cast(pl.Utf8)
     for n in ("retrans", "nacks", "solo", "first"):
         f[n] = lambda c: _Z
-        f[f"p{n}"] = lambda c: c.flt(pl.lit(0.0))
+        f[f"p{n}"] = lambda c: _fmt_const(0.0, c.p)
     f["abr"] = lambda c: _ratio(
         pl.col("sappbytes").cast(pl.Int64) - pl.col("dappbytes").cast(pl.Int64),
         pl.col("sappbytes") + pl.col("dappbytes"),
@@ -498,6 +567,9 @@ def _field_exprs() -> dict[str, Callable[[_Ctx], pl.Expr]]:
     )
     f["pcr"] = f["abr"]
     f["tf"] = lambda c: _ratio(pl.col("sappbytes") + pl.col("dappbytes"), pl.col("bytes"), c)
+    f["inode"] = lambda c: pl.col("_inode").fill_null("")
+    f["stcpmax"] = lambda c: c.flt(_tcpmax("d", 1000.0))
+    f["dtcpmax"] = lambda c: c.flt(_tcpmax("s", 1.0))
     f["icmpid"] = lambda c: _icmpid()
     f["resp"] = lambda c: pl.when(pl.col("proto") == "arp").then(pl.col("_resp")).otherwise(pl.lit(None, pl.Utf8))
     f["xxx"] = lambda c: pl.lit(None, pl.Utf8)
@@ -550,13 +622,25 @@ def _side_fields(f: dict[str, Callable[[_Ctx], pl.Expr]], side: str) -> None:
         f[f"{side}minsz"] = lambda c: _s(pl.col(f"{side}minsz"))
         f[f"{side}hops"] = lambda c: _hops(side)
         f[f"{side}meansz"] = lambda c: _meansz(side, c)
-        f[f"{side}user"] = lambda c: _user(side, c)
+        f[f"{side}user"] = lambda c: _user(side, c, c.width)
         f[f"{side}enc"] = lambda c: _enc(side)
         f[f"{side}gap"] = lambda c: pl.when(pl.col("proto") == "tcp").then(_Z).otherwise(pl.lit(""))
         for n in ("retrans", "nacks", "solo", "first"):
             f[f"{side}{n}"] = lambda c: _Z
-            f[f"{side}p{n}"] = lambda c: c.flt(pl.lit(0.0))
+            f[f"{side}p{n}"] = lambda c: _fmt_const(0.0, c.p)
         f[f"{side}tf"] = lambda c: _ratio(pl.col(f"{side}appbytes"), pl.col(f"{side}bytes"), c)
+
+
+def _tcpmax(win_side: str, scale: float) -> pl.Expr:
+    """STcpMax / DTcpMax: the other side's window in bits over the round trip
+    (ra divides by the rtt in ms for STcpMax, in seconds for DTcpMax)."""
+    synack = pl.col("synack").fill_null(0.0)
+    ackdat = pl.col("ackdat").fill_null(0.0)
+    rtt = synack + ackdat
+    rtt = pl.when(ackdat < 0.0001).then(synack).when(synack < 0.0001).then(ackdat).otherwise(rtt)
+    win = pl.col(f"{win_side}win").cast(pl.Float64)
+    ok = (pl.col("proto") == "tcp") & (synack + ackdat > 0) & (pl.col(f"{win_side}pkts") > 0) & win.is_not_null()
+    return pl.when(ok).then(win * 8.0 / (rtt * scale)).otherwise(0.0)
 
 
 def _hex0x(v: pl.Expr) -> pl.Expr:
@@ -624,7 +708,7 @@ _EXTRA_FIELDS = frozenset(
     | {f"{s}intpkt{k}" for s in "sd" for k in ("", "act", "idl", "max", "min")}
     | {f"{s}intpkt{k}{e}" for s in "sd" for k in ("act", "idl") for e in ("max", "min")}
     | {f"{s}jit{k}" for s in "sd" for k in ("", "act", "idl")}
-    | {"smac", "dmac", "resp"}
+    | {"smac", "dmac", "resp", "inode"}
 )
 
 _EXTRA_RENAME = {
@@ -654,6 +738,7 @@ _EXTRA_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     **dict.fromkeys(("_proto_num", "_tcp_status", "_tcp_state", "_sflags", "_dflags", "_senc", "_denc"), pl.UInt32),
     "_dsrs": pl.UInt32,
     "_resp": pl.Utf8,
+    "_inode": pl.Utf8,
     **dict.fromkeys(("_sstart", "_slast", "_dstart", "_dlast"), pl.Int64),
     **{f"_j{b}_n": pl.Int64 for b in ("sa", "si", "da", "di")},
     **{f"_j{b}_{st}": pl.Float32 for b in ("sa", "si", "da", "di") for st in ("min", "mean", "stdev", "max")},
@@ -664,9 +749,13 @@ def _with_extra(df: pl.DataFrame) -> pl.DataFrame:
     if not _HAVE_CORE or "record" not in df.columns or df.height == 0:
         return df.with_columns([pl.lit(None, t).alias(c) for c, t in _EXTRA_SCHEMA.items()])
     batch = _core.ra_extra(df.get_column("record"))
-    extra = pl.DataFrame(pl.from_arrow(batch))
+    got = pl.from_arrow(batch)
+    extra = got.struct.unnest() if isinstance(got, pl.Series) else got
     rename = {c: _EXTRA_RENAME.get(c, "_" + c) for c in extra.columns}
     extra = extra.rename(rename)
+    missing = [pl.lit(None, t).alias(c) for c, t in _EXTRA_SCHEMA.items() if c not in extra.columns]
+    if missing:
+        extra = extra.with_columns(missing)
     return pl.concat([df, extra], how="horizontal")
 
 
@@ -676,6 +765,7 @@ def _value_exprs(fields: Sequence[FieldSpec], opts: PrintOptions, columns: Seque
     out = []
     for i, fs in enumerate(fields):
         fn = _FIELD_EXPRS.get(fs.name)
+        ctx.width = fs.width
         e = fn(ctx) if fn is not None else pl.lit("")
         # null = ra's print function wrote nothing (no column, no separator)
         out.append(e.cast(pl.Utf8).alias(f"{i}:{fs.name}"))
@@ -710,8 +800,23 @@ def render_values(
 
 
 def _width(fs: FieldSpec, opts: PrintOptions) -> int:
-    if fs.name in TIME_FIELDS and _time_has_fraction(opts):
+    """The column width of the field's values."""
+    if fs.name in ("stime", "ltime") and _time_has_fraction(opts):
         return fs.width + opts.precision
+    if fs.name in TIME_FIELDS:
+        return fs.width + opts.precision
+    if fs.name in ("suser", "duser"):
+        # "s[N]=" and N bytes: ra widens the column beyond the -s width
+        return fs.width + 8 + (fs.width >= 10) + (fs.width >= 100)
+    return fs.width
+
+
+def _label_width(fs: FieldSpec, opts: PrintOptions) -> int:
+    fractional = "%f" in opts.time_format  # ra's ArgusFractionalDate
+    if fs.name in ("stime", "ltime") and fractional:
+        return fs.width + opts.precision
+    if fs.name in TIME_FIELDS and fractional:
+        return fs.width + opts.precision + 1
     return fs.width
 
 
@@ -743,6 +848,8 @@ def render_lines(
         return pl.Series("line", [], dtype=pl.Utf8)
     src = _prepare(df, fields, opts)
     vals = _value_exprs(fields, opts, src.columns)
+    if _HAVE_JOIN:
+        return _join_rust(src, fields, vals, opts)
     # ra appends, per field, what its print function wrote (a null value: it
     # wrote nothing, and the field leaves no trace), then a blank or the -c
     # separator; a blank before a Sport/Dport that follows its address
@@ -778,9 +885,34 @@ def render_lines(
     return src.with_columns(line.alias("__line__")).get_column("__line__").alias("line")
 
 
+def _join_rust(src: pl.DataFrame, fields: Sequence[FieldSpec], vals: list[pl.Expr], opts: PrintOptions) -> pl.Series:
+    cols = src.with_columns(vals).select([e.meta.output_name() for e in vals])
+    sep = opts.separator
+    plain = sep is None or sep == " "  # -c ' ': blanks as without -c, but no periods
+    period = []
+    for i, fs in enumerate(fields):
+        prev = fields[i - 1].name if i else ""
+        period.append(
+            sep is None
+            and opts.addr_port_period
+            and ((fs.name == "sport" and prev == "saddr") or (fs.name == "dport" and prev == "daddr"))
+        )
+    out = _core.ra_join_lines(
+        [cols.get_column(c) for c in cols.columns],
+        [_width(fs, opts) for fs in fields],
+        [fs.left for fs in fields],
+        [opts.fixed or fs.name == "dir" for fs in fields],
+        [fs.name == "flgs" for fs in fields],
+        period,
+        None if plain else sep,
+    )
+    line: pl.Series = pl.Series("line", out).cast(pl.Utf8)
+    return line
+
+
 def _label_text(fs: FieldSpec, opts: PrintOptions) -> str:
     """What ra's label function writes for the field (with its trailing blank)."""
-    name, width = fs.name, _width(fs, opts)
+    name, width = fs.name, _label_width(fs, opts)
     label = fs.label
     if name == "xxx":
         return ""
