@@ -92,8 +92,9 @@ def _our_rows(frame: pl.DataFrame) -> list[tuple[str, ...]]:
     return [tuple(_text(v) for v in row) for row in view.iter_rows()]
 
 
-def _real_cluster(path: Path, keys: str) -> list[tuple[str, ...]]:
+def _real_cluster(path: Path, keys: str, *modes: str) -> list[tuple[str, ...]]:
     m = ["-m", *keys.split()] if keys else []
+    m += [x for mode in modes for x in ("-M", mode)]
     text = _run("racluster", "-X", "-r", str(path), *m, "-n", "-u", "-p", "6", "-c", "\t", "-s", *FIELDS)
     rows = [tuple(v.strip() for v in line.split("\t")) for line in text.splitlines()[1:] if line]
     return [r for r in rows if r[FIELDS.index("proto")] != "man"]
@@ -144,6 +145,19 @@ def test_racluster_matches_real(argus_files: dict[str, Path], capture: str, keys
     path = argus_files[capture]
     ours = racluster(argus_rs.scan_argus(path), keys or None).collect()
     theirs = _real_cluster(path, keys)
+    assert ours.height == len(theirs)
+    assert _match(_our_rows(ours), theirs) == []
+
+
+RMON_CASES = [(cap, keys) for keys in ("saddr", "saddr daddr") for cap in ("smtp", "sip", "modbus", "dhcp", "ipv6")]
+RMON_CASES += [("5-pings", "saddr"), ("synscan", "saddr"), ("dnp3", "saddr")]
+
+
+@pytest.mark.parametrize(("capture", "keys"), RMON_CASES)
+def test_racluster_rmon_matches_real(argus_files: dict[str, Path], capture: str, keys: str) -> None:
+    path = argus_files[capture]
+    ours = racluster(argus_rs.scan_argus(path), keys, rmon=True).collect()
+    theirs = _real_cluster(path, keys, "rmon")
     assert ours.height == len(theirs)
     assert _match(_our_rows(ours), theirs) == []
 

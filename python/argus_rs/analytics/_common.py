@@ -12,6 +12,8 @@ from argus_rs.io import empty_frame
 #: record counters that aggregate by summing
 COUNTERS = ["pkts", "spkts", "dpkts", "bytes", "sbytes", "dbytes", "sappbytes", "dappbytes"]
 
+_MAC = r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$"
+
 #: how ra's dir string reads when the record is turned around (source <-> destination)
 _REVERSED_DIR = {" ->": "<- ", "<- ": " ->", " ?>": "<? ", "<? ": " ?>", "<->": "<->", "<?>": "<?>"}
 
@@ -44,10 +46,14 @@ def reversed_columns(columns: list[str], when: pl.Expr) -> list[pl.Expr]:
     the dir string mirrored, as ra's ArgusReverseRecord does before merging a reversed flow."""
     out: list[pl.Expr] = []
     icmp = pl.col("proto").is_in(["icmp", "ipv6-icmp"]) if "proto" in columns else pl.lit(False)
+    ipv6 = (
+        pl.col("saddr").str.contains(":") & ~pl.col("saddr").str.contains(_MAC) if "saddr" in columns else pl.lit(False)
+    )
     for s, d in pairs(columns):
         if s == "sport":
-            # ICMP type/code and id are not ports: a reversed ICMP record keeps them
-            turn = when & ~icmp
+            # ICMP type/code and id are not ports: a reversed ICMP record keeps them; so does a
+            # reversed IPv6 record (3.0.8 turns its addresses around, not its ports)
+            turn = when & ~icmp & ~ipv6.fill_null(False)
             out.append(pl.when(turn).then(pl.col(d)).otherwise(pl.col(s)).alias(s))
             out.append(pl.when(turn).then(pl.col(s)).otherwise(pl.col(d)).alias(d))
             continue

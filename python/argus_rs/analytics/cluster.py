@@ -367,8 +367,9 @@ def racluster(
     keys: str | Iterable[str] | None = None,
     *,
     correct: bool | None = None,
+    rmon: bool = False,
 ) -> pl.LazyFrame:
-    """Aggregate flow records as ``racluster [-m keys] [-M correct|nocorrect]`` does.
+    """Aggregate flow records as ``racluster [-m keys] [-M correct|nocorrect] [-M rmon]`` does.
 
     ``keys=None`` (racluster's default) merges records of one flow: same proto, addresses,
     ports and srcid; with ``correct`` (the default then) a record of the reversed flow is
@@ -377,9 +378,15 @@ def racluster(
     is its own group, as 3.0.8 does), ...  Non-key fields are reduced as racluster reduces them:
     addresses to the bits all merged records share, protocol and ports to 0 when they differ.
     Output order: groups in order of their first record.
+
+    ``rmon`` (``-M rmon``, e.g. with ``"saddr"``: per-host totals) counts every record twice,
+    as it is and turned around (source and destination swapped), so that each host's group
+    holds its outgoing (``spkts``, ``sbytes``) and incoming (``dpkts``, ``dbytes``) traffic.
     """
     lf = lf.lazy()
     columns = lf.collect_schema().names()
+    if rmon:
+        lf = _rmon_records(lf, columns)
     kl = key_list(keys)
     kind = (
         pl.when(pl.col("proto") == "arp")
@@ -392,7 +399,7 @@ def racluster(
     if correct is None:
         correct = kl is None
     has_trans = "trans" in columns
-    lf = lf.with_row_index("_idx")
+    lf = lf.with_row_index("_idx") if not rmon else lf
     fam = _addr.family("saddr").alias("_fam")
     lf = lf.with_columns(fam)
 
@@ -428,17 +435,21 @@ def racluster(
         exprs, keep, swap = _key_exprs(kl, columns)
         if swap is not None:
             # the matrix key turns the record around (IPv6 records keep their ports)
-            lf = lf.with_columns(swap.alias("_swap"))
-            ports_too = pl.col("_swap") & (pl.col("_fam") == 1)
-            lf = lf.with_columns(
-                reversed_columns([c for c in columns if c not in ("sport", "dport")], pl.col("_swap"))
-                + [e for e in reversed_columns(["proto", "sport", "dport"], ports_too) if e.meta.output_name() != "dir"]
-            )
+            lf = lf.with_columns(reversed_columns(columns, swap))
         # address keys keep ARP flows apart from IP flows (other keys merge them)
         by_address = any(_KEY_RE.match(k) for k in kl)
         group_exprs = [kind, *exprs] if by_address else exprs
 
-    return _aggregate(lf, group_exprs, keep, columns, has_trans)
+    return _aggregate(lf, group_exprs, keep, columns, has_trans, keep_state=rmon)
+
+
+def _rmon_records(lf: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
+    """Each record followed by itself turned around (the order 3.0.8's rmon mode merges them)."""
+    base = lf.with_row_index("_i").with_columns((pl.col("_i") * 2).alias("_idx"))
+    turned = base.with_columns(reversed_columns(columns, pl.lit(True))).with_columns(
+        (pl.col("_i") * 2 + 1).alias("_idx")
+    )
+    return pl.concat([base, turned]).sort("_idx").drop("_i")
 
 
 def _aggregate(
@@ -447,6 +458,8 @@ def _aggregate(
     keep: list[str],
     columns: list[str],
     has_trans: bool,
+    *,
+    keep_state: bool = False,
 ) -> pl.LazyFrame:
     lf = lf.with_columns(_row_columns())
     lf = lf.with_columns(_hashed(c) for c in ("_conn", "_ipp", "_pp", "_fam"))
@@ -547,7 +560,12 @@ def _aggregate(
         .then(pl.when(~_differ("state")).then(pl.col("_state_first")).otherwise(tcp_state))
         .when((proto == "ipv6-icmp") & _differ("_pp"))
         .then(pl.lit("UNK"))  # merged ICMPv6 types/codes differ: the zeroed type prints UNK
-        .when(proto.is_in(["icmp", "ipv6-icmp", "igmp"]) | pl.col("_state_first").is_in(["STA", "ERR"]))
+        .when(
+            proto.is_in(["icmp", "ipv6-icmp", "igmp"])
+            | pl.col("_state_first").is_in(["STA", "ERR"])
+            # rmon: a one-way record turned around keeps its state (INT, not RSP)
+            | (pl.lit(keep_state) & ~both)
+        )
         .then(pl.col("_state_first"))
         .otherwise(one_way)
     )
