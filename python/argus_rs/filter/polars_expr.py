@@ -391,6 +391,9 @@ class _Translator:
             return (icmp_flag == "T") | (icmp4 & (icmp_type == 11)).fill_null(False)
         if k == "echo":
             return (icmp4 & icmp_type.is_in([0, 8])).fill_null(False)
+        if k == "frag" and d in ("", "or", "and"):
+            # ra tests "src or dst" for "src and dst" too; a record without IP attributes passes
+            return V4 & (~IPATTR | (flg.str.slice(6, 1) == "F"))
         if k == "multipath" and d in ("", "or"):
             return ~HAS_MAC | (flg.str.slice(1, 1) == "M")
         raise self.refuse(n, pos, f'"{k}" reads {_WHY.get(k, "record data the columns do not hold")}')
@@ -629,7 +632,7 @@ _WHY = {
     "finack": "the TCP state bits",
     "con": "the TCP state bits",
     "outoforder": "the TCP state bits (flgs shows retransmissions first)",
-    "frag": "the fragments seen per direction",
+    "frag": "the fragments seen per direction",  # with src/dst
     "multipath": "the MAC data's per-direction multipath bits",
     "rtr": "the IGMP type byte",
     "mbr": "the IGMP type byte",
