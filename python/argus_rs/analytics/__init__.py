@@ -1,4 +1,4 @@
-"""ra* analytics on polars LazyFrames: racluster, rasort, racount.
+"""ra* analytics on polars LazyFrames: racluster, rasort, racount, ramon.
 
 Each function takes the frames of :func:`argus_rs.scan_argus` / :func:`argus_rs.read_argus`
 (or of :func:`argus_rs.read_pcap`) and returns a LazyFrame; see ``docs/analytics.md``.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from argus_rs.analytics.cluster import CLUSTER_KEYS, racluster
 from argus_rs.analytics.count import racount, racount_addresses, racount_protocols, racount_report
+from argus_rs.analytics.ramon import ramon
 from argus_rs.analytics.sort import SORT_KEYS, rasort
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "racount_addresses",
     "racount_protocols",
     "racount_report",
+    "ramon",
     "rasort",
 ]
