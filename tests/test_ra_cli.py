@@ -495,3 +495,24 @@ def test_help_lists_options() -> None:
 def test_no_match_exit_code(capfdbinary: pytest.CaptureFixture[bytes], files: dict[str, Path]) -> None:
     same(capfdbinary, ["-X", "-r", str(files["ftp"]), "-", "udp"])
     same(capfdbinary, ["-X", "-r", str(files["ftp"]), "-t", "2001"])
+
+
+# --- batch boundaries: -N, -L and -N o across batches and files ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[], ["-N", "25"], ["-N", "10-33"], ["-N", "o15-26"], ["-L", "7"], ["-N", "30", "-", "udp"], ["-A", "-", "tcp"]],
+    ids=lambda o: " ".join(o) or "all",
+)
+def test_small_batches(
+    capfdbinary: pytest.CaptureFixture[bytes],
+    files: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+) -> None:
+    from argus_rs.cli import ra_cmd
+
+    monkeypatch.setattr(ra_cmd, "BATCH_ROWS", 3)
+    paths = [str(files[n]) for n in ("DnsPackets", "sip", "smtp") if n in files]
+    same(capfdbinary, ["-X", "-r", *paths, "-n", "-s", "stime", "proto", "sport", *options])
