@@ -48,12 +48,12 @@ BATCH_ROWS = 65_536
 
 HELP = (
     "Read Argus record files, select records and print them as ra does (or write them).\n\n"
-    "argus-rs ra [-r FILE ...] [options] [-w OUT [FILTER]] [- FILTER EXPRESSION]\n\n"
+    "argus-rs ra [-r FILE ...] \\[options] [-w OUT [FILTER]] [- FILTER EXPRESSION]\n\n"
     "The options are ra's (Argus 3.0.8.2), with its grammar: "
     "-r FILE... (several files; .gz .bz2 .xz .zst; - = standard input; globs), "
     "-s FIELD... (+f appends, +Nf inserts, -f removes, f:W sets the width), "
     "-n / -nn (no port / protocol names), -p DIGITS, -u (Unix times), -c SEP, "
-    "-L N (header every N lines; 0 once; -1 none), -N [io]N | [io]A-B | [io]A+N, "
+    "-L N (header every N lines; 0 once; -1 none), -N \\[io]N | \\[io]A-B | \\[io]A+N, "
     "-t RANGE (see docs/ra.md), -z, -Z s|d|b, -q, -A, -M xml|json|TZ=ZONE|noman, "
     "-F RARC (read at its place), -X (no rarc files; resets), -w OUT [FILTER] "
     "(Argus records, appended; - = standard output; real ra reads them). "
