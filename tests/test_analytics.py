@@ -4,6 +4,7 @@ record files real argus makes of corpus captures."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -293,3 +294,40 @@ def test_ramon_top_n(argus_files: dict[str, Path]) -> None:
     assert top["saddr"].to_list() == ["10.10.1.4", "74.53.140.153"]
     with pytest.raises(ValueError, match="unknown mode"):
         ramon(argus_rs.scan_argus(argus_files["smtp"]), "pairs")
+
+
+RACOUNT_ARGS = [
+    ["-M", "proto", "addr"],
+    ["-M", "proto", "-", "tcp"],
+    ["-M", "addr", "-", "not udp"],
+    [],
+]
+
+
+@pytest.mark.parametrize("extra", RACOUNT_ARGS)
+@pytest.mark.parametrize("capture", ["smtp", "synscan", "igmp-many-groups"])
+def test_racount_command_matches_real(argus_files: dict[str, Path], capture: str, extra: list[str]) -> None:
+    path = str(argus_files[capture])
+    real = subprocess.run(["racount", "-X", "-r", path, *extra], capture_output=True, text=True, timeout=120)
+    ours = subprocess.run(
+        [sys.executable, "-m", "argus_rs.cli", "racount", "-X", "-r", path, *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (ours.stdout, ours.returncode) == (real.stdout, real.returncode)
+
+
+def test_racount_command_several_files_and_errors(argus_files: dict[str, Path], tmp_path: Path) -> None:
+    a, b = str(argus_files["smtp"]), str(argus_files["sip"])
+    real = _run("racount", "-X", "-r", a, b, "-M", "proto")
+    assert _run(sys.executable, "-m", "argus_rs.cli", "racount", "-X", "-r", a, b, "-M", "proto") == real
+    missing = subprocess.run(
+        [sys.executable, "-m", "argus_rs.cli", "racount", "-X", "-r", str(tmp_path / "nope.argus"), a],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == 1
+    assert "nope.argus" in missing.stderr
+    assert missing.stdout == _run("racount", "-X", "-r", a)

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from argus_rs._core import ArgusReadError
-from argus_rs.cli import argus_argv, argus_cmd, ra_argv, ra_cmd
+from argus_rs.cli import argus_argv, argus_cmd, ra_argv, ra_cmd, racount_cmd
 from argus_rs.cli._common import EXIT_READ_ERROR, EXIT_USAGE, PROG, CliError, report
 
 __all__ = ["app", "main"]
@@ -57,8 +57,9 @@ def _root(
 
 app.command(name=argus_cmd.COMMAND, help=argus_cmd.HELP)(argus_cmd.argus)
 app.command(name=ra_cmd.COMMAND, help=ra_cmd.HELP)(ra_cmd.ra)
+app.command(name=racount_cmd.COMMAND, help=racount_cmd.HELP)(racount_cmd.racount)
 
-_COMMANDS = frozenset({argus_cmd.COMMAND, ra_cmd.COMMAND})
+_COMMANDS = frozenset({argus_cmd.COMMAND, ra_cmd.COMMAND, racount_cmd.COMMAND})
 
 
 def _usage_error(exc: BaseException) -> tuple[str, int] | None:
@@ -90,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == argus_cmd.COMMAND:
         at = args.index(command) + 1
         args = [*args[:at], *argus_argv.normalize(args[at:])]
-    elif command == ra_cmd.COMMAND:
+    elif command in (ra_cmd.COMMAND, racount_cmd.COMMAND):
         at = args.index(command) + 1
         args = [*args[:at], *ra_argv.normalize(args[at:])]
     try:
