@@ -191,6 +191,20 @@ df = argus_rs.read_pcap(sys.argv[1])
 print(df.height)
 """
 
+# issue 5 before its CLI: the Python API on the same records (read, then sort and write / aggregate)
+ANALYTICS = {
+    "rasort": "import sys, argus_rs\nfrom argus_rs.analytics import rasort\n"
+    "argus_rs.write_argus(rasort(argus_rs.read_argus(sys.argv[1]), 'bytes').collect(), '/dev/null')",
+    "racluster": "import sys, argus_rs\nfrom argus_rs.analytics import racluster\n"
+    "print(racluster(argus_rs.read_argus(sys.argv[1])).collect().height)",
+}
+
+
+def has_analytics(py: str) -> bool:
+    res = subprocess.run([py, "-c", "from argus_rs.analytics import rasort, racluster"], capture_output=True)
+    return res.returncode == 0
+
+
 IMPORT_SCRIPT = "import argus_rs, polars"
 
 
@@ -236,6 +250,9 @@ def main() -> int:
     ap.add_argument("--no-real", action="store_true", help="skip real argus")
     ap.add_argument("--no-syn", action="store_true", help="skip memory per open flow")
     ap.add_argument("--records", type=int, default=10_000_000, help="records for the record clients")
+    ap.add_argument(
+        "--analytics-records", type=int, default=2_000_000, help="records for sort/aggregate (held in memory)"
+    )
     ap.add_argument("--no-records", action="store_true", help="skip the record clients (sort, aggregate, print)")
     ap.add_argument(
         "--data",
@@ -249,7 +266,7 @@ def main() -> int:
     global DATA, VENV_BIN
     DATA, VENV_BIN = a.data.resolve(), a.venv.resolve() / "bin"
     if a.quick:
-        a.packets, a.syn_flows, a.records = 300_000, 200_000, 400_000
+        a.packets, a.syn_flows, a.records, a.analytics_records = 300_000, 200_000, 400_000, 100_000
 
     load_before = os.getloadavg()
     capgen, capwalk = build_tools()
@@ -316,8 +333,10 @@ def main() -> int:
 
     # record clients on >= 10 M records: real ra/rasort/racluster, and argus-rs's when it has them
     rec_runs: list[Run] = []
+    ra_print = ROOT / "bench" / "ra_print.py"
     big: Path | None = None
-    nrec = 0
+    small: Path | None = None
+    nrec = nsmall = 0
     if real_argus and not a.no_real and not a.no_records:
         big, nrec = records_file(real_argus, mix, a.records)
         warm(big)
@@ -327,25 +346,44 @@ def main() -> int:
             ("print (issue 4)", "ra", ["-n"]),
             ("filter + print (issue 4)", "ra", ["-n", "-", "tcp and dst port 443"]),
         ]
+        if ra_print.exists():
+            cases = [c for c in cases if c[1] != "ra"]  # bench/ra_print.py measures ra
+        # the Python analytics hold every record in memory (~2 KB each): a smaller file for sort/aggregate
+        small, nsmall = records_file(real_argus, mix, a.analytics_records)
         for what, tool, args in cases:
             real = shutil.which(tool)
+            src, nsrc = (big, nrec) if tool == "ra" else (small, nsmall)
             if real:
-                rec_runs.append(measure(f"{what}: real {tool}", [real, "-r", str(big), *args], nrec, a.repeat))
+                rec_runs.append(measure(f"{what}: real {tool}", [real, "-r", str(src), *args], nsrc, a.repeat))
             if tool in argus_rs_commands():
                 rec_runs.append(
-                    measure(f"{what}: argus-rs {tool}", [argus_rs, tool, "-r", str(big), *args], nrec, a.repeat)
+                    measure(f"{what}: argus-rs {tool}", [argus_rs, tool, "-r", str(src), *args], nsrc, a.repeat)
+                )
+            elif tool in ANALYTICS and has_analytics(py):
+                rec_runs.append(
+                    measure(f"{what}: argus_rs.analytics.{tool} (Python)", [py, "-c", ANALYTICS[tool], str(src)], nsrc)
                 )
             else:
                 skipped.append((f"{what}: argus-rs {tool}", f"argus-rs has no {tool} command yet"))
     else:
         skipped.append(("record clients", "need real argus to write the records (--no-real / --no-records)"))
-    # bench/ra_print.py (issue 4) measures filter + print in its own way when it is there
-    ra_print = ROOT / "bench" / "ra_print.py"
-    if ra_print.exists():
+    # bench/ra_print.py (issue 4) measures print and filter + print, ours and real ra, on the same records
+    ra_print_out = ""
+    if ra_print.exists() and big:
         log(f"running {ra_print}")
-        env = {**os.environ, "BENCH_RECORDS": str(big or ""), "BENCH_PCAP": str(mix)}
-        subprocess.run([py, str(ra_print)], cwd=ROOT, check=False, env=env)
-    else:
+        env = {**os.environ, "BENCH_RECORDS": str(big)}
+        res = subprocess.run(
+            [py, str(ra_print), "--repeat", str(a.repeat)],
+            cwd=ROOT,
+            check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        ra_print_out = res.stdout + (
+            f"\n(exit {res.returncode}: {res.stderr.strip()[-300:]})" if res.returncode else ""
+        )
+    elif not ra_print.exists():
         skipped.append(("bench/ra_print.py (issue 4)", "not there yet"))
     load_after = os.getloadavg()
 
@@ -375,9 +413,9 @@ def main() -> int:
             print(f"| {label} ({a.syn_flows:,} flows) | {per_flow:.0f} | {n_kb / 1024:.0f} | {b_kb / 1024:.0f} |")
         if len(mem_rows) == 2:
             print(f"\nargus-rs / real argus bytes per flow: {mem_rows[0][1] / mem_rows[1][1]:.2f}")
-    if rec_runs and big:
+    if rec_runs and big and small:
         print()
-        print(f"records: {big.name}: {nrec:,} records")
+        print(f"records: {big.name}: {nrec:,} records (ra); {small.name}: {nsmall:,} records (sort, aggregate)")
         print()
         print("| command | records | CPU s | records / CPU s | wall s | peak RSS MB |")
         print("|---|---:|---:|---:|---:|---:|")
@@ -386,6 +424,9 @@ def main() -> int:
                 f"| {r.label} | {r.packets:,} | {r.cpu:.2f} | {fmt_rate(r.pps_cpu)} | {r.wall:.2f} "
                 f"| {r.rss_kb / 1024:.0f} |"
             )
+    if ra_print_out:
+        print(f"\nbench/ra_print.py on {big.name if big else ''}:\n")
+        print(ra_print_out)
     for r in syn_runs:
         if r.packets == 1000:
             print(f"\nstartup (1000-packet capture): {r.name.split(' SYN')[0]} {r.cpu:.2f} CPU s, {r.wall:.2f} wall s")
