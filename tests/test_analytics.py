@@ -13,9 +13,10 @@ import pytest
 
 import argus_rs
 from argus_rs.analytics import racluster, racount, racount_report, ramon, rasort
+from conftest import SHARED_PCAPS
 from oracle import needs_real_argus, real_argus_file
 
-PCAPS = Path(__file__).resolve().parents[2] / "shared" / "pcaps"
+PCAPS = SHARED_PCAPS
 
 #: captures whose real argus files the tests read (small, varied: TCP status records, UDP with
 #: RTP, ICMP, IPv6, DHCP broadcast, a SYN scan, ARP, multicast)
