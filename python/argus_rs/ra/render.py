@@ -55,6 +55,8 @@ class PrintOptions:
     #: Time zone for times (None = the TZ environment variable, else the
     #: system's local time zone, as ra's localtime()).
     time_zone: str | None = None
+    #: ``rank`` of the frame's first record (when printing batch by batch).
+    rank_start: int = 1
 
     @property
     def fixed(self) -> bool:
@@ -235,7 +237,7 @@ def _port(side: str, ctx: _Ctx) -> pl.Expr:
     if ctx.opts.nflag > 1:
         return col.fill_null("")
     if ctx.opts.nflag == 0:
-        hexed = pl.lit("0x") + col.cast(pl.Int32, strict=False).map_batches(_hex4, return_dtype=pl.Utf8)
+        hexed = _hex0x(col.cast(pl.Int32, strict=False))
         col = (
             pl.when(proto == "ipv6-icmp")
             .then(hexed)
@@ -336,6 +338,7 @@ def _jcol(side: str, kind: str, stat: str) -> pl.Expr:
 
 
 def _has_jitter(side: str) -> pl.Expr:
+    """The record has a JITTER DSR."""
     return _jcol(side, "a", "n").is_not_null()
 
 
@@ -349,7 +352,8 @@ def _intpkt(side: str, ctx: _Ctx) -> pl.Expr:
     n = an + inn
     total = _jcol(side, "a", "mean") * _f32(an) + _jcol(side, "i", "mean") * _f32(inn)
     mean = pl.when(n > 0).then(total / _f32(n)).otherwise(pl.lit(0.0, pl.Float32))
-    return pl.when(_has_jitter(side)).then(_ms(mean, ctx)).otherwise(pl.lit(""))
+    # 3.0.8.2 prints the combined mean only when the direction has intervals
+    return pl.when(_has_jitter(side) & (n > 0)).then(_ms(mean, ctx)).otherwise(pl.lit(""))
 
 
 def _jit_stat(side: str, kind: str, stat: str, ctx: _Ctx) -> pl.Expr:
@@ -556,7 +560,7 @@ def _field_exprs() -> dict[str, Callable[[_Ctx], pl.Expr]]:
     f["cause"] = lambda c: pl.col("cause").fill_null("")
     f["tcpopt"] = lambda c: pl.col("tcpopt").fill_null("")
     f["autoid"] = lambda c: _Z
-    f["rank"] = lambda c: (pl.int_range(1, pl.len() + 1)).cast(pl.Utf8)
+    f["rank"] = lambda c: pl.int_range(c.opts.rank_start, pl.len() + c.opts.rank_start).cast(pl.Utf8)
     for n in ("retrans", "nacks", "solo", "first"):
         f[n] = lambda c: _Z
         f[f"p{n}"] = lambda c: _fmt_const(0.0, c.p)
@@ -644,8 +648,10 @@ def _tcpmax(win_side: str, scale: float) -> pl.Expr:
 
 
 def _hex0x(v: pl.Expr) -> pl.Expr:
-    """``0x%04x`` of an integer expression (null stays null)."""
-    return "0x" + v.cast(pl.Int64).map_batches(_hex4, return_dtype=pl.Utf8)
+    """``0x%04x`` of a 16-bit integer expression (null stays null)."""
+    x = v.cast(pl.Int64)
+    digits = [pl.lit("0123456789abcdef").str.slice((x // (16**k)) % 16, 1) for k in (3, 2, 1, 0)]
+    return "0x" + pl.concat_str(digits)
 
 
 def _swap16(v: pl.Expr) -> pl.Expr:
@@ -668,10 +674,6 @@ def _icmpid() -> pl.Expr:
         .otherwise(pl.lit(" "))
         .fill_null(" ")
     )
-
-
-def _hex4(s: pl.Series) -> pl.Series:
-    return pl.Series([None if v is None else f"{v:04x}" for v in s.to_list()], dtype=pl.Utf8)
 
 
 def _ploss(side: str) -> pl.Expr:
@@ -759,6 +761,10 @@ def _with_extra(df: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([df, extra], how="horizontal")
 
 
+#: Fields whose print function writes nothing at all for some records.
+_MAY_PRINT_NOTHING = frozenset({"xxx", "resp"})
+
+
 def _value_exprs(fields: Sequence[FieldSpec], opts: PrintOptions, columns: Sequence[str]) -> list[pl.Expr]:
     tz = _valid_tz(opts.time_zone or _local_tz())
     ctx = _Ctx(opts, tz, frozenset(columns))
@@ -767,8 +773,12 @@ def _value_exprs(fields: Sequence[FieldSpec], opts: PrintOptions, columns: Seque
         fn = _FIELD_EXPRS.get(fs.name)
         ctx.width = fs.width
         e = fn(ctx) if fn is not None else pl.lit("")
-        # null = ra's print function wrote nothing (no column, no separator)
-        out.append(e.cast(pl.Utf8).alias(f"{i}:{fs.name}"))
+        # null = ra's print function wrote nothing (no column, no separator):
+        # only these fields do that; any other null value prints blank
+        e = e.cast(pl.Utf8)
+        if fs.name not in _MAY_PRINT_NOTHING:
+            e = e.fill_null("")
+        out.append(e.alias(f"{i}:{fs.name}"))
     return out
 
 
