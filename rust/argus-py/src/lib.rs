@@ -7,6 +7,7 @@ mod batch;
 mod binary;
 mod filter;
 mod options;
+mod ra_fields;
 mod scan;
 
 use pyo3::prelude::*;
@@ -32,5 +33,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(batch::record_schema, m)?)?;
     m.add_class::<filter::RecordFilter>()?;
     m.add_function(wrap_pyfunction!(filter::compile_filter, m)?)?;
+    m.add_function(wrap_pyfunction!(ra_fields::ra_format_fixed, m)?)?;
+    m.add_function(wrap_pyfunction!(ra_fields::ra_extra, m)?)?;
+    m.add_function(wrap_pyfunction!(ra_fields::ra_user_text, m)?)?;
+    m.add_function(wrap_pyfunction!(ra_fields::ra_format_time, m)?)?;
+    m.add_function(wrap_pyfunction!(ra_fields::ra_join_lines, m)?)?;
     Ok(())
 }
