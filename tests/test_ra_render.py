@@ -53,9 +53,9 @@ SENSOR = {"plain": [], "full": ["-m", "-J", "-Z", "-A", "-U", "16"]}
 #: Representative -s lists (widths, +/- modifiers, nearly every field ra 3.0.8.2
 #: prints from a sensor's records). Left out, as docs/ra.md explains: rtime,
 #: idle (wall clock), offset (file position), cor (uninitialised bytes in
-#: 3.0.8.2), sltime dstime dltime sdur ddur (ra's reconstruction of
-#: per-direction times differs in some mixed cases), dintpktmax/min, and dwin
-#: stcpb (single SYN-ACK records).
+#: 3.0.8.2), dltime ddur (ra's reconstruction of per-direction times differs
+#: for a few TCP records with one dst packet), dintpktmax/min, and dwin stcpb
+#: (single SYN-ACK records).
 FIELD_LISTS: list[list[str]] = [
     ["stime", "ltime", "trans", "dur", "mean", "min", "max", "saddr", "daddr", "proto", "sport", "dport"],
     ["stos", "dtos", "sdsb", "ddsb", "sttl", "dttl", "bytes", "sbytes", "dbytes", "appbytes", "sappbytes"],
@@ -70,6 +70,7 @@ FIELD_LISTS: list[list[str]] = [
     ["smpls", "dmpls", "svlan", "dvlan", "svid", "dvid", "svpri", "dvpri", "sipid", "dipid"],
     ["stddev", "snet", "dnet", "smaxsz", "sminsz", "dmaxsz", "dminsz", "shops", "dhops", "icmpid"],
     ["sstime", "senc", "denc", "smeansz", "dmeansz", "inode", "suser:40", "duser:4"],
+    ["sstime", "sltime", "dstime", "sdur"],
     ["retrans", "sretrans", "dretrans", "pretrans", "spretrans", "dpretrans", "nacks", "pnacks"],
     ["solo", "psolo", "first", "pfirst", "sum", "runtime", "sgap", "dgap", "abr", "pcr", "tf", "stf", "dtf"],
     ["saddr:24", "sport:8", "daddr:12", "dport:3", "pkts:4", "bytes:20", "dur:5", "state:3"],

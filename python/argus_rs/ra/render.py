@@ -300,14 +300,13 @@ def _side_time(side: str, which: str) -> pl.Expr:
     st, lt = pl.col("stime").dt.epoch("us"), pl.col("ltime").dt.epoch("us")
     t = st if which == "stime" else lt
     sp, dp = pl.col("spkts"), pl.col("dpkts")
-    tcp = pl.col("proto") == "tcp"
     if side == "s":
-        # a single src packet: its start; else the record's span
-        own_t = pl.when(~tcp & (sp == 1) & (dp > 0)).then(st).otherwise(t)
+        # a single src packet (with dst packets): its start; else the record's span
+        own_t = pl.when((sp == 1) & (dp > 0)).then(st).otherwise(t)
     else:
         # a single dst packet after src packets: at the end (one src packet)
-        # or at the start (several); TCP: the record's span
-        one = ~tcp & (dp == 1) & (sp > 0)
+        # or at the start (several); else the record's span
+        one = (dp == 1) & (sp > 0)
         own_t = pl.when(one & (sp == 1)).then(lt).when(one).then(st).otherwise(t)
     fallback = pl.when(pl.col(f"{side}pkts") > 0).then(own_t).otherwise(pl.lit(0, pl.Int64))
     # both directions' times known: the record had per-direction timestamps
