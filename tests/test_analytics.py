@@ -235,7 +235,7 @@ def test_rasort_unknown_key() -> None:
         rasort(pl.LazyFrame(), "bogus")
 
 
-@pytest.mark.parametrize("modes", [[], ["proto"], ["addr"], ["proto", "addr"]])
+@pytest.mark.parametrize("modes", [[], ["proto"], ["addr"], ["proto", "addr"], ["rmon", "proto", "addr"]])
 @pytest.mark.parametrize("capture", CAPTURES)
 def test_racount_report_matches_real(argus_files: dict[str, Path], capture: str, modes: list[str]) -> None:
     path = argus_files[Path(capture).stem]

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 import polars as pl
 
 from argus_rs.analytics import _addr
+from argus_rs.analytics._common import reversed_columns
 from argus_rs.analytics.sort import proto_number
 
-__all__ = ["ADDRESS_CLASSES", "racount", "racount_addresses", "racount_protocols", "racount_report"]
+__all__ = ["ADDRESS_CLASSES", "racount", "racount_addresses", "racount_protocols", "racount_report", "rmon_records"]
 
 _TOTALS = ["pkts", "spkts", "dpkts", "bytes", "sbytes", "dbytes"]
 
@@ -263,10 +264,21 @@ def _line(label: str, row: dict[str, int]) -> str:
     )
 
 
-def racount_report(lf: pl.LazyFrame | pl.DataFrame, modes: str | Iterable[str] = ()) -> str:
-    """The text of ``racount -r FILE [-M proto] [-M addr]`` (with a final newline)."""
-    wanted = modes.split() if isinstance(modes, str) else list(modes)
+def rmon_records(lf: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
+    """The records as racount's (and racluster's) ``-M rmon`` sees them: each one as it is and
+    turned around (source and destination swapped)."""
     lazy = lf.lazy()
+    columns = lazy.collect_schema().names()
+    return pl.concat([lazy, lazy.with_columns(reversed_columns(columns, pl.lit(True)))])
+
+
+def racount_report(lf: pl.LazyFrame | pl.DataFrame, modes: str | Iterable[str] = ()) -> str:
+    """The text of ``racount -r FILE [-M proto] [-M addr] [-M rmon]`` (with a final newline).
+    With ``rmon`` every record counts twice (as it is and turned around) and the address
+    summary has one count per class: the distinct addresses on either side."""
+    wanted = modes.split() if isinstance(modes, str) else list(modes)
+    rmon = any(m.lower().startswith("rmon") for m in wanted)
+    lazy = rmon_records(lf) if rmon else lf.lazy()
     lines = [_HEADER, _line("sum ", racount(lazy).collect().row(0, named=True))]
     if any(m.lower().startswith("prot") for m in wanted):
         lines.append("Protocol Summary")
@@ -279,6 +291,9 @@ def racount_report(lf: pl.LazyFrame | pl.DataFrame, modes: str | Iterable[str] =
         for cls in ADDRESS_CLASSES:
             src, dst = counts.get(cls, (0, 0))
             shown = link_local if cls == "IPv4 Unicast Test Net" else (src, dst)
-            if shown[0] or shown[1]:
+            if rmon:
+                if shown[0]:
+                    lines.append(f"  {cls:<25s} {src:<10d}")
+            elif shown[0] or shown[1]:
                 lines.append(f"  {cls:<25s} src {src:<10d}  dst {dst:<10d}")
     return "\n".join(lines) + "\n"
