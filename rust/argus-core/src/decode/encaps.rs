@@ -14,5 +14,7 @@ pub const IPV6: u32 = 0x200;
 pub const HDLC: u32 = 0x400;
 pub const CHDLC: u32 = 0x800;
 pub const SLL: u32 = 0x2000;
+pub const SLIP: u32 = 0x8000;
+pub const IEEE802_11: u32 = 0x2_0000;
 pub const TEREDO: u32 = 0x40_0000;
 pub const ERSPAN_II: u32 = 0x400_0000;

@@ -1,7 +1,7 @@
 //! Link layers: each capture link type is peeled down to an ethertype-keyed
 //! payload, which [`dispatch_ethertype`] hands to the network layer.
 
-use super::{DecodeError, Decoded, Family, be16, be32, encaps, net};
+use super::{DecodeError, Decoded, Family, be16, be32, encaps, net, wifi};
 use crate::packet::LinkType;
 use etherparse::{Ethernet2HeaderSlice, SingleVlanHeaderSlice};
 
@@ -35,6 +35,14 @@ pub(super) fn decode_link(lt: LinkType, d: &[u8], out: &mut Decoded) -> Result<(
         104 => cisco_hdlc(d, out),
         113 => linux_sll(d, out),
         276 => linux_sll2(d, out),
+        8 | 15 => slip(d, out),
+        105 => {
+            wifi::ieee80211(d, 0, out);
+            Ok(())
+        }
+        119 => wifi::prism(d, out),
+        127 => wifi::radiotap(d, out),
+        163 => wifi::avs(d, out),
         _ => Err(DecodeError::UnsupportedLinkType(lt)),
     }
 }
@@ -46,6 +54,8 @@ pub(super) fn uncounted_header(lt: LinkType, d: &[u8]) -> u32 {
         113 => 16,
         276 => 20,
         104 => 4,
+        8 | 15 => SLIP_HDR_LEN as u32,
+        127 => wifi::radiotap_len(d).unwrap_or(0) as u32,
         9 | 50 => {
             let addr_ctl = if d.first() == Some(&0xff) && d.get(1) == Some(&0x03) {
                 2
@@ -278,6 +288,24 @@ fn null_loopback(d: &[u8], lt: LinkType, out: &mut Decoded) -> Result<(), Decode
         2 => net::ipv4(d, 4, out, 0),
         10 | 24 | 28 | 30 => net::ipv6(d, 4, out, 0),
         _ => {}
+    }
+    Ok(())
+}
+
+/// Argus's SLIP pseudo-header length (`SLIP_HDRLEN`, as libpcap writes it).
+const SLIP_HDR_LEN: usize = 16;
+
+/// SLIP (8) and BSD/OS SLIP (15): Argus steps over a 16-byte pseudo-header
+/// and takes what follows as IPv4 when its version is 4, else as IPv6.
+fn slip(d: &[u8], out: &mut Decoded) -> Result<(), DecodeError> {
+    if (out.wire_len as usize) <= SLIP_HDR_LEN {
+        return Err(DecodeError::Truncated);
+    }
+    out.encaps |= encaps::SLIP;
+    match d.get(SLIP_HDR_LEN).map(|b| b >> 4) {
+        Some(4) => net::ipv4(d, SLIP_HDR_LEN, out, 0),
+        Some(_) => net::ipv6(d, SLIP_HDR_LEN, out, 0),
+        None => return Err(DecodeError::Truncated),
     }
     Ok(())
 }

@@ -15,6 +15,9 @@ pub mod net_options {
 }
 mod transport;
 mod tunnel;
+mod wifi;
+
+pub use wifi::Wlan;
 
 use crate::packet::{LinkType, RawPacket};
 
@@ -110,7 +113,7 @@ pub struct Decoded {
     pub wire_len: u32,
     /// What Argus counts as the packet's bytes: the wire length, less the
     /// link header on the link types where Argus does not count it
-    /// (Linux cooked, BSD loopback, PPP, Cisco HDLC).
+    /// (Linux cooked, BSD loopback, PPP, Cisco HDLC, SLIP, radiotap).
     pub counted_len: u32,
 
     // Link layer.
@@ -166,6 +169,12 @@ pub struct Decoded {
     pub no_flow: bool,
     /// The UDP payload read as an RTP header (at least 12 bytes captured).
     pub rtp: Option<RtpHead>,
+    /// An 802.11 frame Argus keys as a layer-2 wlan flow (family `Ether`).
+    pub wlan: Option<Wlan>,
+    /// Link-header bytes before the network header that Argus leaves in
+    /// the length it derives IPv6 application bytes from (the 802.11
+    /// header, and a Prism or AVS header before it).
+    pub link_kept: u32,
 }
 
 /// The fields of a UDP payload Argus's RTP/RTCP classification looks at.

@@ -189,6 +189,10 @@ fn icmp(d: &[u8], off: usize, out: &mut Decoded, v6: bool) {
     let (Some(&ty), Some(&code)) = (d.get(off), d.get(off + 1)) else {
         return;
     };
+    // Argus makes no ICMPv6 flow unless the whole 8-byte header was captured.
+    if v6 && d.len() < off + 8 {
+        out.no_flow = true;
+    }
     let mut m = Icmp {
         icmp_type: ty,
         code,

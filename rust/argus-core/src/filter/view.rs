@@ -20,6 +20,7 @@ pub(crate) const FAM_IPV6: u8 = 2;
 pub(crate) const FAM_ETHER: u8 = 3;
 pub(crate) const FAM_ARP: u8 = 4;
 pub(crate) const FAM_RARP: u8 = 5;
+pub(crate) const FAM_WLAN: u8 = 8;
 
 /// The TCP NETWORK object as ra holds it (every TCP form is widened to the full object).
 #[derive(Clone, Copy, Debug, Default)]
@@ -79,6 +80,7 @@ impl<'a> View<'a> {
             KeyKind::Arp => FAM_ARP,
             KeyKind::Rarp => FAM_RARP,
             KeyKind::Ether => FAM_ETHER,
+            KeyKind::Wlan => FAM_WLAN,
         }
     }
 

@@ -242,6 +242,7 @@ pub(super) fn packet_app(d: &Decoded, data: &[u8], lt: LinkType) -> PacketApp {
                     let link_left = i64::from(d.wire_len)
                         - at as i64
                         - if lt == LinkType::LINUX_SLL { 14 } else { 0 }
+                        + i64::from(d.link_kept)
                         + gre_credit(data, at);
                     link_left - 40 - ipv6_ext_len(data, at)
                 }

@@ -20,6 +20,10 @@ pub enum KeyKind {
     Ether = 7,
     /// LAYER_3_MATRIX: addresses only.
     L3Matrix = 8,
+    /// An 802.11 frame Argus does not open: `a` = SA then BSSID then SSID
+    /// bytes 0..4, `b` = DA then SSID bytes 4..14, `aux` = a hash of the
+    /// whole SSID. Never reordered: each direction is a flow of its own.
+    Wlan = 9,
 }
 
 /// A flow key, stored with side `a` = the initiator (the sender of the
@@ -46,7 +50,7 @@ impl FlowKey {
             KeyKind::Ipv6 | KeyKind::Ipv6Frag => Family::Ipv6,
             KeyKind::Arp => Family::Arp,
             KeyKind::Rarp => Family::Rarp,
-            KeyKind::Ether => Family::Ether,
+            KeyKind::Ether | KeyKind::Wlan => Family::Ether,
         }
     }
 }
@@ -143,6 +147,17 @@ pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<(FlowKey, Orient)
                 _ => return None,
             }
         }
+        Family::Ether if d.wlan.is_some() => {
+            let w = d.wlan.unwrap_or_default();
+            k.kind = KeyKind::Wlan;
+            k.a[..6].copy_from_slice(&w.sa);
+            k.a[6..12].copy_from_slice(&w.bssid);
+            k.a[12..].copy_from_slice(&w.ssid[..4]);
+            k.b[..6].copy_from_slice(&w.da);
+            k.b[6..].copy_from_slice(&w.ssid[4..14]);
+            k.aux = ssid_hash(&w.ssid);
+            orient = Orient::AsIs;
+        }
         Family::Ether => {
             if !d.has_mac && d.llc.is_none() && d.ethertype == 0 {
                 return None;
@@ -159,6 +174,17 @@ pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<(FlowKey, Orient)
         }
     }
     Some((k, orient))
+}
+
+/// FNV-1a over the SSID: the key holds only its first 14 bytes, the hash
+/// tells longer SSIDs apart.
+pub fn ssid_hash(ssid: &[u8; 32]) -> u32 {
+    if ssid.iter().all(|b| *b == 0) {
+        return 0;
+    }
+    ssid.iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 fn ip_transport_key(d: &Decoded, k: &mut FlowKey, bidirectional: bool) -> Orient {

@@ -398,7 +398,7 @@ impl Engine {
         match k.kind {
             KeyKind::Ipv4Frag | KeyKind::Ipv6Frag => o.frag_timeout_usec,
             KeyKind::Arp | KeyKind::Rarp => o.arp_timeout_usec,
-            KeyKind::Ether => o.other_timeout_usec,
+            KeyKind::Ether | KeyKind::Wlan => o.other_timeout_usec,
             KeyKind::L3Matrix => o.ip_timeout_usec,
             KeyKind::Ipv4 | KeyKind::Ipv6 => match d.proto {
                 6 => o.tcp_timeout_usec,

@@ -803,12 +803,12 @@ fn unsupported_link_type_is_an_error() {
     let pkt = RawPacket {
         ts_usec: T0,
         wire_len: f.len() as u32,
-        linktype: LinkType(105),
+        linktype: LinkType(192),
         data: &f,
     };
     assert_eq!(
         e.process(&pkt),
-        Err(DecodeError::UnsupportedLinkType(LinkType(105)))
+        Err(DecodeError::UnsupportedLinkType(LinkType(192)))
     );
     e.finish();
     assert_eq!(e.pending_records(), 0);

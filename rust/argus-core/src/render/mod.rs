@@ -26,6 +26,7 @@ pub fn proto(r: &FlowRecord) -> String {
                 protocols::ethertype(t).map_or_else(|| t.to_string(), str::to_string)
             }
         }
+        KeyKind::Wlan => "wlan".into(),
         KeyKind::L3Matrix => if r.key.proto == 0xff { "ipv6" } else { "ip" }.into(),
         // The 3.0.8.2 binaries show an RTP flow as "rtp" only in records
         // where one direction carried at least 5 packets (measured on
@@ -45,7 +46,7 @@ pub fn proto(r: &FlowRecord) -> String {
 fn addr(kind: KeyKind, a: &[u8; 16]) -> String {
     match kind {
         KeyKind::Ipv6 | KeyKind::Ipv6Frag => Ipv6Addr::from(*a).to_string(),
-        KeyKind::Ether => a[..6]
+        KeyKind::Ether | KeyKind::Wlan => a[..6]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect::<Vec<_>>()
@@ -149,6 +150,8 @@ pub fn flags(r: &FlowRecord) -> String {
         (encaps::HDLC, 'H'),
         (encaps::CHDLC, 'C'),
         (encaps::SLL, 'S'),
+        (encaps::SLIP, 's'),
+        (encaps::IEEE802_11, 'w'),
         (encaps::TEREDO, 'T'),
         (encaps::ERSPAN_II, 'E'),
     ];

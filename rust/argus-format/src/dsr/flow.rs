@@ -24,6 +24,7 @@ pub mod qual {
     pub const ETHER: u8 = 0x03;
     pub const ARP: u8 = 0x04;
     pub const RARP: u8 = 0x05;
+    pub const WLAN: u8 = 0x08;
     pub const DIRECTION: u8 = 0x20;
     pub const MASKLEN: u8 = 0x40;
     pub const FRAGMENT: u8 = 0x80;

@@ -172,6 +172,17 @@ pub fn flow_dsr(r: &FlowRecord) -> FlowDsr {
             b.extend_from_slice(&[k.pb as u8, k.pa as u8]);
             (subtype::CLASSIC5TUPLE, qual::ETHER)
         }
+        KeyKind::Wlan => {
+            // dhost, shost, bssid, then the 32-byte SSID (the key keeps its
+            // first 14 bytes), padded to whole words.
+            b.extend_from_slice(&k.b[..6]);
+            b.extend_from_slice(&k.a[..6]);
+            b.extend_from_slice(&k.a[6..12]);
+            b.extend_from_slice(&k.a[12..16]);
+            b.extend_from_slice(&k.b[6..16]);
+            b.resize(52, 0);
+            (subtype::CLASSIC5TUPLE, qual::WLAN)
+        }
         KeyKind::L3Matrix => {
             if k.proto == 0xff {
                 b.extend_from_slice(&k.a);
@@ -285,6 +296,19 @@ pub fn flow_key(f: &FlowDsr) -> (FlowKey, bool) {
             k.pb = u16::from(get(14, 1)[0]);
             k.pa = u16::from(get(15, 1)[0]);
             // ra leaves layer-2 keys in stored order.
+            return (k, rev);
+        }
+        (subtype::CLASSIC5TUPLE, qual::WLAN) => {
+            k.kind = KeyKind::Wlan;
+            k.b[..6].copy_from_slice(get(0, 6));
+            k.a[..6].copy_from_slice(get(6, 6));
+            k.a[6..12].copy_from_slice(get(12, 6));
+            k.a[12..16].copy_from_slice(get(18, 4));
+            k.b[6..16].copy_from_slice(get(22, 10));
+            let mut ssid = [0u8; 32];
+            let n = b.len().saturating_sub(18).min(32);
+            ssid[..n].copy_from_slice(&b[18..18 + n]);
+            k.aux = argus_core::flow::key::ssid_hash(&ssid);
             return (k, rev);
         }
         (subtype::ARP, qual::ARP) => {

@@ -274,7 +274,7 @@ fn network(r: &FlowRecord, o: &WriteOptions) -> Option<Network> {
                 body: NetBody::Bytes(body),
             })
         }
-        KeyKind::Arp | KeyKind::Rarp | KeyKind::Ether => None,
+        KeyKind::Arp | KeyKind::Rarp | KeyKind::Ether | KeyKind::Wlan => None,
     }
 }
 
