@@ -239,11 +239,13 @@ class _Printer:
         from argus_rs.ra import render_lines
 
         keep = frame.filter(shown)
-        lines: list[str] = render_lines(keep, self.fields, self.opts).to_list() if keep.height else []
+        rendered = render_lines(keep, self.fields, self.opts) if keep.height else None
         if self.labels == 0:
-            if lines:
-                self.out.write(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
+            if rendered is not None and rendered.len():
+                # one line per value, as they are (no quoting): the fastest way out of polars
+                rendered.to_frame("line").write_csv(self.out, include_header=False, quote_style="never")
             return
+        lines: list[str] = rendered.to_list() if rendered is not None else []
         # headers: before the records at label counts 0, L, 2L, ... (once when L < 0)
         shown_list = shown.to_list()
         chunks: list[str] = []
@@ -443,7 +445,7 @@ class _Run:
         if self.record_filter is not None:
             matched = pl.Series(self.record_filter.mask(frame.get_column("record"))).fill_null(False)
         else:
-            matched = pl.Series("m", [True] * frame.height, dtype=pl.Boolean)
+            matched = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
         if matched.any():
             state.matched_any = True
         frame, keep, stop = self._input_window(frame, matched)
@@ -482,7 +484,7 @@ class _Run:
             return
         ranks = pl.int_range(state.rank + 1, state.rank + 1 + frame.height, eager=True)
         state.rank += frame.height
-        shown = pl.Series("shown", [True] * frame.height, dtype=pl.Boolean)
+        shown = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
         if end != 0:
             shown = (ranks >= start) & (ranks <= end)
             beyond = ranks > end
