@@ -50,6 +50,16 @@ def _batch_rows(batch_rows: int) -> int:
     return batch_rows
 
 
+#: the most worker threads the flow table may be sharded across
+MAX_THREADS = 64
+
+
+def _threads(threads: int) -> int:
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= MAX_THREADS:
+        raise ValueError(f"invalid value for threads: {threads!r} (expected an integer from 1 to {MAX_THREADS})")
+    return threads
+
+
 def empty_frame() -> pl.DataFrame:
     """A DataFrame with no rows and the flow-record schema."""
     import polars as pl
@@ -84,7 +94,13 @@ class ScanResult:
 
 
 def scan(
-    path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS, bpf: str | None = None, **options: object
+    path: PathArg,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    bpf: str | None = None,
+    threads: int = 1,
+    ordered: bool = False,
+    **options: object,
 ) -> ScanResult:
     """Read captures to the end and return the records, the counters and the errors.
 
@@ -93,7 +109,7 @@ def scan(
     returned in ``errors``, one line each.  Bad options (and a bad ``bpf``
     filter) still raise ValueError.
     """
-    return scan_core(_paths(path), to_core_options(**options), batch_rows, bpf=bpf)
+    return scan_core(_paths(path), to_core_options(**options), batch_rows, bpf=bpf, threads=threads, ordered=ordered)
 
 
 def scan_core(
@@ -103,11 +119,15 @@ def scan_core(
     *,
     bpf: str | None = None,
     bpf_optimize: bool = True,
+    threads: int = 1,
+    ordered: bool = False,
 ) -> ScanResult:
     """:func:`scan` with options already mapped by :func:`argus_rs.options.to_core_options`."""
     rows = _batch_rows(batch_rows)
     try:
-        batches: FlowBatches = _core.scan_pcap(paths, core_options, rows, bpf, bpf_optimize)
+        batches: FlowBatches = _core.scan_pcap(
+            paths, core_options, rows, bpf, bpf_optimize, threads=_threads(threads), ordered=bool(ordered)
+        )
     except ArgusReadError as exc:  # the core refused to start at all
         return ScanResult(frame=empty_frame(), stats={}, errors=[str(exc)])
     collected: list[ArrowArrayExportable] = []
@@ -122,7 +142,13 @@ def scan_core(
 
 
 def read_pcap(
-    path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS, bpf: str | None = None, **options: object
+    path: PathArg,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    bpf: str | None = None,
+    threads: int = 1,
+    ordered: bool = False,
+    **options: object,
 ) -> pl.DataFrame:
     """Read one capture or several (one flow table across them) into a DataFrame of flow records.
 
@@ -131,27 +157,42 @@ def read_pcap(
     ``bpf`` is a packet filter in libpcap (tcpdump) syntax, applied before the
     flow engine, as argus applies its input filter.
 
+    ``threads`` > 1 shards the flow table across that many worker threads (by
+    a symmetric hash of each flow's address pair): the same records, in
+    another order (see docs/sharding.md).  ``ordered=True`` gives the records
+    an order that is the same for every ``threads`` (sorted within each 0.2 s
+    sweep of the packet clock, sequence numbers given in that order).
+
     Raises :class:`ArgusReadError` if any file could not be read completely: its
     message is the errors joined by ``"; "`` and its ``partial`` attribute holds
     the DataFrame of the records that were read.  Raises ValueError for bad options.
     """
-    result = scan(path, batch_rows=batch_rows, bpf=bpf, **options)
+    result = scan(path, batch_rows=batch_rows, bpf=bpf, threads=threads, ordered=ordered, **options)
     if result.errors:
         raise _read_error(result.errors, result.frame)
     return result.frame
 
 
 def iter_pcap(
-    path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS, bpf: str | None = None, **options: object
+    path: PathArg,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    bpf: str | None = None,
+    threads: int = 1,
+    ordered: bool = False,
+    **options: object,
 ) -> Iterator[ArrowArrayExportable]:
     """Yield the flow records as Arrow record batches of at most ``batch_rows`` rows.
 
     After the last batch, raises :class:`ArgusReadError` (``partial`` = None) if
     any file could not be read completely.  Options are checked before the first
     batch is read: a bad one raises ValueError at the call, not at iteration.
+    ``threads`` and ``ordered`` are as for :func:`read_pcap`.
     """
     core_options = to_core_options(**options)
-    batches = _core.scan_pcap(_paths(path), core_options, _batch_rows(batch_rows), bpf)
+    batches = _core.scan_pcap(
+        _paths(path), core_options, _batch_rows(batch_rows), bpf, threads=_threads(threads), ordered=bool(ordered)
+    )
     return _iterate(batches)
 
 

@@ -173,7 +173,9 @@ def _summary(read: Sequence[str], settings: SensorSettings, flows: int | None) -
     results: list[tuple[str, ScanResult]] = []
     failed = False
     for path in read:
-        result = scan_core([path], settings.core_options, bpf=settings.bpf, bpf_optimize=settings.optimize)
+        result = scan_core(
+            [path], settings.core_options, bpf=settings.bpf, bpf_optimize=settings.optimize, threads=settings.threads
+        )
         for error in result.errors:
             shown = _display_name(path)
             report(COMMAND, error if shown in error or path in error else f"{shown}: {error}")
@@ -286,6 +288,16 @@ def argus(
         int | None,
         typer.Option("--flows", metavar="N", min=0, help="Without -w: also print the first N flow records."),
     ] = None,
+    threads: Annotated[
+        int,
+        typer.Option(
+            "--threads",
+            metavar="N",
+            min=1,
+            max=64,
+            help="Shard the flow table across N worker threads (same records, another order; not an argus option).",
+        ),
+    ] = 1,
     expression: Annotated[
         list[str] | None,
         typer.Argument(
@@ -319,6 +331,7 @@ def argus(
     if not read:
         raise CliError("no input: give one or more -r FILE (live capture is not supported)")
     settings.bpf = _input_filter(settings.bpf)
+    settings.threads = threads
     if settings.outputs:
         from argus_rs.cli.sensor_output import write_outputs
 

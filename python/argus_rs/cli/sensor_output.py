@@ -51,6 +51,7 @@ def write_outputs(command: str, read: Sequence[str], settings: SensorSettings, g
             settings.core_options,
             settings.bpf,
             settings.optimize,
+            threads=settings.threads,
         )
         errors = list(run.errors)
         if run.interrupted:
@@ -76,7 +77,9 @@ def _write_frames(
 
     if sum(1 for target in targets if target == "-") > 1:
         raise CliError("-w -: only one output can go to standard output")
-    result = scan_core(list(read), settings.core_options, bpf=settings.bpf, bpf_optimize=settings.optimize)
+    result = scan_core(
+        list(read), settings.core_options, bpf=settings.bpf, bpf_optimize=settings.optimize, threads=settings.threads
+    )
     frame = result.frame
     for target, fmt, record_filter in zip(targets, formats, filters, strict=True):
         selected = frame

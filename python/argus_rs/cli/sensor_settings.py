@@ -37,6 +37,8 @@ class SensorSettings:
     #: BPF input filter
     bpf: str | None = None
     optimize: bool = True
+    #: worker threads the flow table is sharded across (--threads; not an argus option)
+    threads: int = 1
 
 
 def _conf_settings(conf_files: Sequence[str], reset: bool) -> list[ConfSetting]:

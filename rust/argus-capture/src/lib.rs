@@ -23,9 +23,11 @@ mod pcapng;
 mod pipeline;
 mod reader;
 pub mod sensor;
+pub mod sharded;
 mod source;
 
 pub use bpf::PacketFilter;
 pub use error::CaptureError;
 pub use pipeline::{Fill, Pipeline};
 pub use reader::{CaptureFormat, CaptureReader};
+pub use sharded::ShardedEngine;

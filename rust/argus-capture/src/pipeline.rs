@@ -6,18 +6,66 @@
 //! are dropped before the engine sees them; a file whose link type the
 //! expression cannot be compiled for is reported and skipped.
 
+use crate::ShardedEngine;
 use crate::error::CaptureError;
 use crate::{CaptureReader, PacketFilter};
 use argus_core::decode::DecodeError;
-use argus_core::flow::Engine;
+use argus_core::flow::{Engine, EngineStats};
 use argus_core::options::EngineOptions;
+use argus_core::packet::RawPacket;
 use argus_core::record::FlowRecord;
+
+/// The flow table: one engine on the calling thread, or sharded across
+/// worker threads ([`Pipeline::with_threads`]). One per pipeline: its size
+/// does not matter, the engine stays inline on the one-thread path.
+#[allow(clippy::large_enum_variant)]
+enum Backend {
+    One(Engine),
+    Sharded(Box<ShardedEngine>),
+}
+
+impl Backend {
+    fn process(&mut self, pkt: &RawPacket<'_>) -> Result<(), DecodeError> {
+        match self {
+            Backend::One(e) => e.process(pkt),
+            Backend::Sharded(e) => e.process(pkt),
+        }
+    }
+
+    fn pending_records(&self) -> usize {
+        match self {
+            Backend::One(e) => e.pending_records(),
+            Backend::Sharded(e) => e.pending_records(),
+        }
+    }
+
+    fn take_records(&mut self, into: &mut Vec<FlowRecord>, max: usize) {
+        match self {
+            Backend::One(e) => e.take_records(into, max),
+            Backend::Sharded(e) => e.take_records(into, max),
+        }
+    }
+
+    fn finish(&mut self) {
+        match self {
+            Backend::One(e) => e.finish(),
+            Backend::Sharded(e) => e.finish(),
+        }
+    }
+
+    fn shutdown(&mut self) {
+        match self {
+            Backend::One(e) => e.shutdown(),
+            Backend::Sharded(e) => e.shutdown(),
+        }
+    }
+}
 
 pub struct Pipeline {
     paths: Vec<String>,
     next_file: usize,
     reader: Option<CaptureReader>,
-    engine: Engine,
+    engine: Backend,
     filter: Option<PacketFilter>,
     errors: Vec<String>,
     files_read: usize,
@@ -41,7 +89,7 @@ impl Pipeline {
             paths,
             next_file: 0,
             reader: None,
-            engine: Engine::new(opts),
+            engine: Backend::One(Engine::new(opts)),
             filter: None,
             errors: Vec::new(),
             files_read: 0,
@@ -59,16 +107,48 @@ impl Pipeline {
         self
     }
 
+    /// Shard the flow table across `threads` worker threads (1: one engine
+    /// on the calling thread), and/or give the records the deterministic
+    /// order that is the same for every thread count (`ordered`; see
+    /// [`crate::sharded`]). Call before the first [`Pipeline::fill`].
+    pub fn with_threads(mut self, threads: usize, ordered: bool) -> Self {
+        if threads > 1 || ordered {
+            let opts = self.options().clone();
+            self.engine = Backend::Sharded(Box::new(ShardedEngine::new(opts, threads, ordered)));
+        }
+        self
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        match &self.engine {
+            Backend::One(e) => e.options(),
+            Backend::Sharded(e) => e.options(),
+        }
+    }
+
+    /// The engine's counters (sharded: summed over the shards, as of the
+    /// rounds collected so far; exact at the end).
+    pub fn stats(&self) -> EngineStats {
+        match &self.engine {
+            Backend::One(e) => e.stats(),
+            Backend::Sharded(e) => e.stats(),
+        }
+    }
+
+    /// Flows currently held.
+    pub fn open_flows(&self) -> usize {
+        match &self.engine {
+            Backend::One(e) => e.open_flows(),
+            Backend::Sharded(e) => e.open_flows(),
+        }
+    }
+
     pub fn filter(&self) -> Option<&PacketFilter> {
         self.filter.as_ref()
     }
 
     pub fn errors(&self) -> &[String] {
         &self.errors
-    }
-
-    pub fn engine(&self) -> &Engine {
-        &self.engine
     }
 
     pub fn files_read(&self) -> usize {

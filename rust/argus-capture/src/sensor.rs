@@ -217,9 +217,9 @@ impl Sensor {
     /// period since the last MAR.
     fn write_mar(&mut self, stop: bool) -> Result<(), String> {
         let now = now_usec();
-        let st = self.pipeline.engine().stats();
+        let st = self.pipeline.stats();
         let (p0, b0, f0) = self.at_last_mar;
-        let open = self.pipeline.engine().open_flows();
+        let open = self.pipeline.open_flows();
         for i in 0..self.outputs.len() {
             let counts = SensorCounts {
                 packets: st.packets - p0,

@@ -391,7 +391,7 @@ fn pipeline_stops_a_file_at_an_interface_the_filter_cannot_apply_to() {
         .filter(|p| p.data.get(12..14) == Some(&[0x08, 0x00][..]))
         .count() as u64;
     assert!(ip_before > 0);
-    assert_eq!(p.engine().stats().packets, ip_before);
+    assert_eq!(p.stats().packets, ip_before);
     eprintln!("{e}");
 }
 
@@ -488,7 +488,7 @@ fn filtered_pipeline_makes_the_flows_real_argus_makes() {
         // The engine saw exactly the packets tcpdump passes, no more: the
         // rejected ones are not counted as read.
         let passed = tcpdump_filtered(&file, expr, true, &tmp).unwrap().len() as u64;
-        assert_eq!(p.engine().stats().packets, passed, "{name}");
+        assert_eq!(p.stats().packets, passed, "{name}");
         let in_flows: u64 = recs.iter().map(FlowRecord::pkts).sum();
 
         let mut mine: Vec<String> = recs.iter().map(render_line).collect();

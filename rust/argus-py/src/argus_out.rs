@@ -37,6 +37,20 @@ pub fn pipeline(
     })
 }
 
+/// The most flow table shards (worker threads) a run may ask for.
+pub const MAX_THREADS: usize = 64;
+
+/// `threads` as given from Python: 1 (one engine) up to [`MAX_THREADS`].
+pub fn check_threads(threads: usize) -> PyResult<usize> {
+    if (1..=MAX_THREADS).contains(&threads) {
+        Ok(threads)
+    } else {
+        Err(PyValueError::new_err(format!(
+            "threads: expected 1 to {MAX_THREADS}, got {threads}"
+        )))
+    }
+}
+
 /// What `run_sensor` did, for the CLI's report.
 #[pyclass(module = "argus_rs._core", get_all)]
 pub struct SensorRun {
@@ -55,7 +69,7 @@ pub struct SensorRun {
 /// `filter` an optional record predicate object with a `matches_record`
 /// capability (a compiled ra filter).
 #[pyfunction]
-#[pyo3(signature = (paths, outputs, options=None, bpf=None, bpf_optimize=true))]
+#[pyo3(signature = (paths, outputs, options=None, bpf=None, bpf_optimize=true, threads=1))]
 #[allow(clippy::too_many_arguments)]
 pub fn run_sensor(
     py: Python<'_>,
@@ -64,9 +78,11 @@ pub fn run_sensor(
     options: Option<&Bound<'_, PyDict>>,
     bpf: Option<String>,
     bpf_optimize: bool,
+    threads: usize,
 ) -> PyResult<SensorRun> {
+    let threads = check_threads(threads)?;
     let opts = engine_options(options)?;
-    let pipeline = pipeline(paths, opts.clone(), bpf, bpf_optimize)?;
+    let pipeline = pipeline(paths, opts.clone(), bpf, bpf_optimize)?.with_threads(threads, false);
     let mut outs = Vec::with_capacity(outputs.len());
     for (target, filter) in outputs {
         let pred: Option<RecordPredicate> = match filter {

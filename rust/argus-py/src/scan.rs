@@ -27,20 +27,26 @@ pub struct FlowBatches {
 }
 
 #[pyfunction]
-#[pyo3(signature = (paths, options=None, batch_rows=65536, bpf=None, bpf_optimize=true))]
+#[pyo3(signature = (paths, options=None, batch_rows=65536, bpf=None, bpf_optimize=true, threads=1, ordered=false))]
 pub fn scan_pcap(
     paths: Vec<String>,
     options: Option<&Bound<'_, PyDict>>,
     batch_rows: usize,
     bpf: Option<String>,
     bpf_optimize: bool,
+    threads: usize,
+    ordered: bool,
 ) -> PyResult<FlowBatches> {
+    let threads = crate::argus_out::check_threads(threads)?;
     let opts = engine_options(options)?;
     let mut write = crate::options::write_options(&opts, options)?;
     write.init_window = true;
     Ok(FlowBatches {
         write,
-        pipeline: Mutex::new(crate::argus_out::pipeline(paths, opts, bpf, bpf_optimize)?),
+        pipeline: Mutex::new(
+            crate::argus_out::pipeline(paths, opts, bpf, bpf_optimize)?
+                .with_threads(threads, ordered),
+        ),
         batch_rows: batch_rows.max(1),
         done: Mutex::new(false),
     })
@@ -127,7 +133,7 @@ pub(crate) fn poisoned() -> PyErr {
 /// The counters a run reports: files, packets, bytes (wire), packets_decoded,
 /// bytes_decoded, packets_skipped, records, flows.
 pub(crate) fn pipeline_stats(p: &Pipeline) -> HashMap<&'static str, u64> {
-    let s = p.engine().stats();
+    let s = p.stats();
     [
         ("files", p.files_read() as u64),
         ("packets", s.packets),

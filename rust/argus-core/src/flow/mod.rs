@@ -11,6 +11,7 @@ mod frag;
 pub mod key;
 mod queue;
 mod rtp;
+pub mod shard;
 pub mod tcp;
 mod update;
 
@@ -80,6 +81,8 @@ pub struct Engine {
     /// The current packet's length as Argus counts application bytes.
     app: app::PacketApp,
     next_seq: u32,
+    /// Step between record sequence numbers (1; a shard of N uses N).
+    seq_step: u32,
     sweep_at: i64,
     now: i64,
     out: std::collections::VecDeque<FlowRecord>,
@@ -100,6 +103,7 @@ impl Engine {
             user_bytes: Vec::new(),
             app: app::PacketApp::default(),
             next_seq: 1,
+            seq_step: 1,
             sweep_at: 0,
             now: 0,
             out: std::collections::VecDeque::new(),
@@ -135,11 +139,23 @@ impl Engine {
     pub fn process(&mut self, pkt: &RawPacket<'_>) -> Result<(), DecodeError> {
         let mut d = std::mem::take(&mut self.scratch);
         let res = decode::decode(pkt, &mut d);
+        let out = self.process_decoded(pkt, &d, res);
+        self.scratch = d;
+        out
+    }
+
+    /// [`Engine::process`] for a frame already decoded by [`decode::decode`]
+    /// into `d` (with its result `res`), as the sharded engine's reader does.
+    pub fn process_decoded(
+        &mut self,
+        pkt: &RawPacket<'_>,
+        d: &Decoded,
+        res: Result<(), DecodeError>,
+    ) -> Result<(), DecodeError> {
         self.stats.packets += 1;
         self.stats.bytes += u64::from(d.counted_len);
         if let Err(DecodeError::UnsupportedLinkType(lt)) = res {
             self.stats.packets_skipped += 1;
-            self.scratch = d;
             return Err(DecodeError::UnsupportedLinkType(lt));
         }
         // The packet clock never runs backwards for the queues.
@@ -148,14 +164,30 @@ impl Engine {
         }
         if res.is_ok() {
             if self.opts.user_data_len > 0 {
-                self.take_user_bytes(&d, pkt.data);
+                self.take_user_bytes(d, pkt.data);
             }
-            self.app = app::packet_app(&d, pkt.data, pkt.linktype);
-            self.packet(&d);
+            self.app = app::packet_app(d, pkt.data, pkt.linktype);
+            self.packet(d);
         } else {
             self.stats.packets_skipped += 1;
         }
-        self.scratch = d;
+        self.maybe_sweep();
+        Ok(())
+    }
+
+    /// Move the packet clock to `now` (never back) and sweep the queues if
+    /// due, as after a packet of that time: a shard of a sharded engine is
+    /// told of the time its sibling shards' packets moved the clock to.
+    pub fn advance_clock(&mut self, now: i64) {
+        if now > self.now {
+            self.now = now;
+        }
+        self.maybe_sweep();
+    }
+
+    /// Sweep the queues every [`SWEEP_INTERVAL_USEC`] of packet time
+    /// (mirrored by [`shard::SweepClock`]).
+    fn maybe_sweep(&mut self) {
         if self.now >= self.sweep_at {
             if self.now - self.sweep_at > SWEEP_INTERVAL_USEC {
                 self.sweep_at = self.now;
@@ -163,7 +195,13 @@ impl Engine {
             self.sweep_at += SWEEP_INTERVAL_USEC;
             self.sweep(false);
         }
-        Ok(())
+    }
+
+    /// Number records `first`, `first + step`, ... (a shard's share of the
+    /// sequence numbers, so that shards never hand out the same one).
+    pub fn number_records(&mut self, first: u32, step: u32) {
+        self.next_seq = first.max(1);
+        self.seq_step = step.max(1);
     }
 
     /// The bytes `-U` captures from this packet: the transport payload for
@@ -505,7 +543,7 @@ impl Engine {
         }
         if f.seq == 0 {
             f.seq = self.next_seq;
-            self.next_seq = self.next_seq.wrapping_add(1).max(1);
+            self.next_seq = self.next_seq.wrapping_add(self.seq_step).max(1);
         }
         let mut rec = f.rec.clone();
         rec.seq = f.seq;
