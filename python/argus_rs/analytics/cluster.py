@@ -212,6 +212,9 @@ def _row_columns() -> list[pl.Expr]:
     full = tcp & (state != "REQ")  # a full TCP object (not a SYN-only TCP_INIT one)
     rank = state.replace_strict(_RANK, default=99, return_dtype=pl.Int32)
     conn = pl.concat_str([pl.col(c).fill_null("") for c in ("saddr", "sport", "daddr", "dport")], separator="|")
+    # connections whose sequence numbers both ways are known (packets both ways): two of them
+    # merged leave the gap ra prints as g
+    seq_known = full & (pl.col("spkts") > 0) & (pl.col("dpkts") > 0)
     out = [
         pl.when(tcp).then(rank).alias("_tcp_rank"),
         # the last full TCP record's rank: the largest (index, rank) pair
@@ -219,7 +222,7 @@ def _row_columns() -> list[pl.Expr]:
         pl.when(tcp & (state == "REQ")).then(pl.col("_idx")).alias("_req_idx"),
         pl.when(tcp).then(pl.col("_idx")).alias("_tcp_idx"),
         pl.when(tcp & (state == "REQ")).then(pl.col("_idx")).alias("_tcp_req_idx"),
-        pl.when(full).then(conn).alias("_conn"),
+        pl.when(seq_known).then(conn).alias("_conn"),
         (pl.col("dir").str.slice(1, 1) == "-").alias("_synrow"),
         proto.is_in(["arp", "rarp"]).alias("_arprow"),
         (proto == "rarp").alias("_rarprow"),
