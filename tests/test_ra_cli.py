@@ -22,9 +22,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from conftest import SHARED_PCAPS
 from oracle import needs_real_argus, real_argus_file
 
-CORPUS = Path(os.environ.get("ARGUS_RS_CORPUS", "/work/shared/pcaps"))
+CORPUS = SHARED_PCAPS  # ARGUS_RS_PCAPS overrides it
 CAPTURES = [
     "apps/ftp.pcap",
     "basic/smtp.pcap",
