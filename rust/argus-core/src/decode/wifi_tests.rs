@@ -3,6 +3,7 @@
 
 use super::Wlan;
 use crate::decode::{DecodeError, Decoded, Family, decode, encaps};
+use crate::flow::Engine;
 use crate::flow::key::{KeyKind, Orient, packet_key};
 use crate::options::EngineOptions;
 use crate::packet::{LinkType, RawPacket};
@@ -340,6 +341,7 @@ fn short_and_random_frames_never_panic() {
         f
     };
     let mut rng = Lcg(7);
+    let mut engine = Engine::new(EngineOptions::default());
     for lt in [8u32, 105, 119, 127, 163] {
         for cut in 0..base.len() {
             let _ = dec_wire(lt, &base[..cut], 300);
@@ -351,9 +353,18 @@ fn short_and_random_frames_never_panic() {
                 f[2] = (rng.below(40)) as u8;
                 f[3] = 0;
             }
-            let _ = dec_wire(lt, &f, n as u32 + rng.below(3) as u32);
+            let wire = n as u32 + rng.below(3) as u32;
+            let _ = dec_wire(lt, &f, wire);
+            // And through the flow engine (keys, records).
+            let _ = engine.process(&RawPacket {
+                ts_usec: 1_700_000_000_000_000 + i64::from(wire),
+                wire_len: wire,
+                linktype: LinkType(lt),
+                data: &f,
+            });
         }
     }
+    engine.finish();
 }
 
 #[test]
