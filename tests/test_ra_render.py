@@ -54,8 +54,8 @@ SENSOR = {"plain": [], "full": ["-m", "-J", "-Z", "-A", "-U", "16"]}
 #: prints from a sensor's records). Left out, as docs/ra.md explains: rtime,
 #: idle (wall clock), offset (file position), cor (uninitialised bytes in
 #: 3.0.8.2), dltime ddur (ra's reconstruction of per-direction times differs
-#: for a few TCP records with one dst packet), dintpktmax/min, and dwin stcpb
-#: (single SYN-ACK records).
+#: for a few TCP records with one dst packet) and dintpktmax/min (a few IPv6
+#: records).
 FIELD_LISTS: list[list[str]] = [
     ["stime", "ltime", "trans", "dur", "mean", "min", "max", "saddr", "daddr", "proto", "sport", "dport"],
     ["stos", "dtos", "sdsb", "ddsb", "sttl", "dttl", "bytes", "sbytes", "dbytes", "appbytes", "sappbytes"],
@@ -66,7 +66,7 @@ FIELD_LISTS: list[list[str]] = [
     ["sintpktmax", "sintpktmin", "sintpktactmax", "sintpktactmin"],
     ["dintpktactmax", "dintpktactmin", "sintpktidlmax", "sintpktidlmin", "dintpktidlmax", "dintpktidlmin"],
     ["sjit", "djit", "sjitact", "djitact", "sjitidl", "djitidl", "xxx", "tcpext"],
-    ["suser", "duser", "swin", "dtcpb", "tcprtt", "synack", "ackdat", "tcpopt", "stcpmax", "dtcpmax"],
+    ["suser", "duser", "swin", "dwin", "stcpb", "dtcpb", "tcprtt", "synack", "ackdat", "tcpopt", "stcpmax", "dtcpmax"],
     ["smpls", "dmpls", "svlan", "dvlan", "svid", "dvid", "svpri", "dvpri", "sipid", "dipid"],
     ["stddev", "snet", "dnet", "smaxsz", "sminsz", "dmaxsz", "dminsz", "shops", "dhops", "icmpid"],
     ["sstime", "senc", "denc", "smeansz", "dmeansz", "inode", "suser:40", "duser:4"],

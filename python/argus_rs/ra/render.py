@@ -608,9 +608,15 @@ def _side_fields(f: dict[str, Callable[[_Ctx], pl.Expr]], side: str) -> None:
         f[f"{side}jit"] = lambda c: _jitter(side, c)
         f[f"{side}jitact"] = lambda c: _jit_class(side, "a", c)
         f[f"{side}jitidl"] = lambda c: _jit_class(side, "i", c)
-        # ra prints TCP window and base only for a direction that sent packets
-        f[f"{side}win"] = lambda c: _s(pl.when(pl.col(f"{side}pkts") > 0).then(pl.col(f"{side}win")))
-        f[f"{side}tcpb"] = lambda c: _s(pl.when(pl.col(f"{side}pkts") > 0).then(pl.col(f"{side}tcpb")))
+        # ra prints a TCP window only for a direction that sent packets (and
+        # none for records made of the responder's packets only), a base
+        # sequence number unless it is 0 for a silent direction
+        win_ok = pl.col(f"{side}pkts") > 0
+        if side == "d":
+            win_ok = win_ok & (pl.col("spkts") > 0)
+        f[f"{side}win"] = lambda c: _s(pl.when(win_ok).then(pl.col(f"{side}win")))
+        tcpb = pl.col(f"{side}tcpb")
+        f[f"{side}tcpb"] = lambda c: _s(pl.when((pl.col(f"{side}pkts") > 0) | (tcpb != 0)).then(tcpb))
         f[f"{side}mpls"] = lambda c: _s(pl.col(f"{side}mpls"))
         f[f"{side}vid"] = lambda c: _s(pl.col(f"{side}vid"))
         f[f"{side}vpri"] = lambda c: pl.lit("")
