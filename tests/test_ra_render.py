@@ -54,8 +54,7 @@ SENSOR = {"plain": [], "full": ["-m", "-J", "-Z", "-A", "-U", "16"]}
 #: prints from a sensor's records). Left out, as docs/ra.md explains: rtime,
 #: idle (wall clock), offset (file position), cor (uninitialised bytes in
 #: 3.0.8.2), dltime ddur (ra's reconstruction of per-direction times differs
-#: for a few TCP records with one dst packet) and dintpktmax/min (a few IPv6
-#: records).
+#: for a few TCP records with one dst packet).
 FIELD_LISTS: list[list[str]] = [
     ["stime", "ltime", "trans", "dur", "mean", "min", "max", "saddr", "daddr", "proto", "sport", "dport"],
     ["stos", "dtos", "sdsb", "ddsb", "sttl", "dttl", "bytes", "sbytes", "dbytes", "appbytes", "sappbytes"],
@@ -63,7 +62,7 @@ FIELD_LISTS: list[list[str]] = [
     ["srcid", "flgs", "smac", "dmac", "dir", "state", "cause", "seq", "rank", "autoid"],
     ["rate", "srate", "drate", "load", "sload", "dload", "dur"],
     ["sintpkt", "dintpkt", "sintpktact", "dintpktact", "sintpktidl", "dintpktidl"],
-    ["sintpktmax", "sintpktmin", "sintpktactmax", "sintpktactmin"],
+    ["sintpktmax", "sintpktmin", "dintpktmax", "dintpktmin", "sintpktactmax", "sintpktactmin"],
     ["dintpktactmax", "dintpktactmin", "sintpktidlmax", "sintpktidlmin", "dintpktidlmax", "dintpktidlmin"],
     ["sjit", "djit", "sjitact", "djitact", "sjitidl", "djitidl", "xxx", "tcpext"],
     ["suser", "duser", "swin", "dwin", "stcpb", "dtcpb", "tcprtt", "synack", "ackdat", "tcpopt", "stcpmax", "dtcpmax"],

@@ -361,9 +361,10 @@ def _jit_stat(side: str, kind: str, stat: str, ctx: _Ctx) -> pl.Expr:
 
 def _jit_ext(side: str, stat: str, ctx: _Ctx) -> pl.Expr:
     """sintpktmax / sintpktmin: the larger of the active and idle values (ra
-    takes the larger minimum too)."""
+    takes the larger minimum too); the dst forms: the active value."""
     a, i = _jcol(side, "a", stat), _jcol(side, "i", stat)
-    v = pl.when(a > i).then(a).otherwise(i)
+    # 3.0.8.2's dintpktmax/dintpktmin show the active class's value only
+    v = pl.when(a > i).then(a).otherwise(i) if side == "s" else a
     return pl.when(_has_jitter(side)).then(_ms(v, ctx)).otherwise(pl.lit(""))
 
 
