@@ -1,34 +1,62 @@
-"""``ra -t``: Argus 3.0.8.2 time ranges, parsed as ra parses them.
+"""``ra -t``: time ranges, selecting the records Argus 3.0.8 ``ra`` selects.
 
-This is a port of ``ArgusParseTimeArg``, ``ArgusCheckTimeFormat`` and
-``ArgusParseTime`` (argus-clients 3.0.8.2, common/argus_util.c) and of the
-record test of ``ArgusCheckTime``, quirks included, so that ``-t`` selects the
-records real ``ra`` selects (reference §5.3):
+The behaviour described here was established by experiment against the real
+``ra`` 3.0.8.2 binary (reference §5.3); all calendar work is in local time
+(``TZ``), like ra's.
 
-* ``[x][i|c|n|s]SPEC[-SPEC | +DURATION]``: ``x`` negates; ``i`` (default) keeps
-  a record whose start lies in ``[start, end]`` or whose end lies in
-  ``(start, end]`` (a record that spans the whole range is *not* kept, as in
-  3.0.8.2); ``c`` keeps records wholly inside the range; ``n``/``s`` keep
-  records that span the whole range.
-* SPEC: ``[[[yyyy/]mm/]dd.]HH[:MM[:SS[.frac]]]``, ``[yyyy/]mm/dd``,
-  ``yyyy/mm``, ``yyyy`` (a year up to the current one), Unix seconds (any
-  number above 24 that is not such a year), relative ``%d{yMdhms}`` forms and
-  ``-%d{yMdhms}`` (counted from now), ``*`` wildcards.  A lone SPEC covers its
-  own granularity (``2023/11`` = that month; Unix seconds alone = one year, as
-  3.0.8.2 does).  Dates without a year take the current one; times without a
-  date take today.
-* the range may also be split over words: ``-t START - END`` and
-  ``-t START -END`` (see :func:`join_words`).
+Syntax: ``[x][i|c|n|s]SPEC[-END | +DURATION]``
 
-Times are local time (``TZ``), as ra's.  Errors raise :class:`TimeRangeError`
-(a ``ValueError``) with ra's wording.
+Prefixes
+    ``x`` (first, optional) negates the test.  Then at most one of ``i``
+    (default: the record *intersects* the range, i.e. its start lies in
+    ``[start, end]`` or its last time lies in ``(start, end]``; a record that
+    begins before and ends after the range is not kept), ``c`` (the record lies
+    wholly inside: ``start <= stime`` and ``ltime <= end``) and ``n``/``s`` (the
+    record spans the range: ``stime <= start`` and ``end <= ltime``).
+
+SPEC, a point in time with a granularity (year, month, day, hour, minute,
+second); alone it stands for the whole unit it names, ends included:
+    * ``yyyy/mm/dd``, ``mm/dd`` (this year), ``yyyy/mm`` (a month), ``yyyy``
+      (a year, 1970 up to the current one);
+    * ``[date.]HH[:MM[:SS[.frac]]]`` where ``date`` is ``yyyy/mm/dd``,
+      ``mm/dd`` or ``dd`` (this month); without a date, today.  ``HH``, ``MM``
+      and ``SS`` may be ``*``: that field is ignored when records are compared
+      (``2019/03/14.*:04`` = minute 4 of every hour of that day);
+    * a bare number: an hour up to 23, a year (see above), otherwise Unix
+      seconds (then the range is one calendar year long);
+    * ``N<unit>`` with unit one of ``yMdhms``: that field of the current time
+      set to N (``2h`` = 02:00-03:00 today, ``22d`` = the 22nd of this month);
+    * ``-N<unit>``: the last N units up to now, whole units, the current one
+      included (``-1d`` = today, ``-2h`` = the previous and the current hour).
+
+END, after ``-``
+    * ``now`` or nothing, after a ``-N<unit>`` or ``N<unit>`` SPEC only: up to
+      the present;
+    * a duration (``30s``, ``1m30s``, ``1.5m``): the range ends at SPEC's start
+      and begins that long before it, cut to the duration's (last) unit;
+    * another SPEC: the range ends at its start point.  Date fields it leaves
+      out are taken from the range's start (``2019/03/14.19:03-19:05``).
+
+DURATION, after ``+``: the range ends that long after the start, cut to the
+duration's unit (``19:03:50+1m`` ends at 19:04:00).  A plain number there is an
+END SPEC.
+
+The range may also be given in separate words, ``-t START - END`` or
+``-t START -END`` (see :func:`join_words`).  Malformed text, or an end not
+after the start, raises :class:`TimeRangeError` (a ``ValueError``).
+
+Daylight saving: calendar steps (``+1d``, ``-2M``, the end of ``-30d``) keep
+the DST flag of the time they step from, so a step across a change lands an
+hour off, as ra's do; ``N<unit>`` forms are read with the current flag; a
+wall-clock time that occurs twice or never is read with the flag in force at
+the current time of day on that date.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,513 +70,373 @@ INTERSECTS = "intersects"
 CONTAINS = "contains"
 SPANS = "spans"
 
-_YEAR, _MONTH, _DAY, _HOUR, _MIN, _SEC = 1, 2, 3, 4, 5, 6
-# wildcard bits (RAWILDCARD*)
-_WYEAR, _WMONTH, _WDAY, _WHOUR, _WMIN, _WSEC = 0, 1, 2, 3, 4, 5
+_MODES = {"i": INTERSECTS, "c": CONTAINS, "n": SPANS, "s": SPANS}
 
-_FLOAT = re.compile(r"[ \t]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# Units, coarse to fine; the index is the position in a broken-down time [Y, M, D, h, m, s].
+_UNITS = "yMdhms"
+_YEAR, _MONTH, _DAY, _HOUR, _MINUTE, _SECOND = range(6)
+_SECONDS_PER = {_DAY: 86400, _HOUR: 3600, _MINUTE: 60, _SECOND: 1}
+_US = 1_000_000
+
+_RELATIVE = re.compile(r"-(\d+)([yMdhms])")
+_SET_FIELD = re.compile(r"(\d+)([yMdhms])$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([yMdhms])")
 
 
 class TimeRangeError(ValueError):
-    """A -t argument ra would reject."""
+    """A ``-t`` argument ra would reject."""
 
 
-@dataclass
-class _Tm:
-    """struct tm (year since 1900, month 0-11)."""
-
-    year: int = 0
-    mon: int = 0
-    mday: int = 0
-    hour: int = 0
-    min: int = 0
-    sec: int = 0
-    isdst: int = -1
-
-    def copy_from(self, other: _Tm) -> None:
-        self.year, self.mon, self.mday = other.year, other.mon, other.mday
-        self.hour, self.min, self.sec, self.isdst = other.hour, other.min, other.sec, other.isdst
-
-    def mktime(self) -> int:
-        """C mktime: the seconds, and the fields normalized in place."""
-        try:
-            t = int(
-                time.mktime(
-                    (self.year + 1900, self.mon + 1, self.mday, self.hour, self.min, self.sec, 0, 0, self.isdst)
-                )
-            )
-        except (OverflowError, ValueError):
-            return -(1 << 40)
-        self.set_local(t)
-        return t
-
-    def set_local(self, t: int) -> None:
-        try:
-            st = time.localtime(t)
-        except (OverflowError, ValueError, OSError):
-            return
-        self.year, self.mon, self.mday = st.tm_year - 1900, st.tm_mon - 1, st.tm_mday
-        self.hour, self.min, self.sec, self.isdst = st.tm_hour, st.tm_min, st.tm_sec, st.tm_isdst
+# --- local calendar helpers -------------------------------------------------------------------
 
 
-def _local(t: int) -> _Tm:
-    tm = _Tm()
-    tm.set_local(t)
-    return tm
+def _broken(t: int) -> list[int]:
+    """Local [year, month, day, hour, minute, second] of Unix second ``t``."""
+    tm = time.localtime(t)
+    return [tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec]
 
 
-def _atoi(s: str) -> int:
-    m = re.match(r"\s*[+-]?\d+", s)
-    return int(m.group(0)) if m else 0
+def _seconds(fields: Sequence[int], isdst: int = -1) -> int:
+    """Unix second of local broken-down ``fields`` (out-of-range values roll over).
+
+    ``isdst`` is the daylight-saving flag the fields are read with (-1: work it
+    out); calendar steps keep the flag of the time they start from, so a step
+    across a DST change lands an hour off, as ra's do.
+    """
+    y, mo, d, h, mi, s = fields
+    try:
+        return int(time.mktime((y, mo, d, h, mi, s, 0, 0, isdst)))
+    except (OverflowError, ValueError):
+        raise TimeRangeError("time out of range") from None
 
 
-def _strpbrk(s: str, chars: str) -> int:
-    for i, c in enumerate(s):
-        if c in chars:
-            return i
-    return -1
+def _floor(t: int, unit: int) -> int:
+    """``t`` cut down to the beginning of its ``unit``."""
+    fields = _broken(t)
+    if unit >= _HOUR:  # plain arithmetic: no round trip through an ambiguous local hour
+        return t - sum(fields[i] * _SECONDS_PER[i] for i in range(unit + 1, 6))
+    for i in range(unit + 1, 6):
+        fields[i] = 1 if i <= _DAY else 0
+    return _seconds(fields, time.localtime(t).tm_isdst)
+
+
+def _add(t: int, n: int, unit: int) -> int:
+    """``t`` moved by ``n`` units (calendar arithmetic for years, months, days)."""
+    if unit in (_HOUR, _MINUTE, _SECOND):
+        return t + n * _SECONDS_PER[unit]
+    fields = _broken(t)
+    fields[unit] += n
+    return _seconds(fields, time.localtime(t).tm_isdst)
+
+
+def _floor_us(us: int, unit: int) -> int:
+    return _floor(us // _US, unit) * _US
+
+
+# --- the parsed range ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class TimeRange:
-    """A parsed ``-t`` range: µs since the epoch, the test and its negation."""
+    """A parsed ``-t`` range: µs since the epoch, the test and its negation.
+
+    ``wildcards`` is a bit set of the time-of-day fields given as ``*`` (bit
+    ``1 << 3`` hours, ``1 << 4`` minutes, ``1 << 5`` seconds).
+    """
 
     text: str
     start_us: int
     end_us: int
     strategy: str = INTERSECTS
     negate: bool = False
-    #: wildcard fields (bits of RAWILDCARD*) when the range has no explicit date
     wildcards: int = 0
-
-    def _keep(self, start: pl.Expr, last: pl.Expr) -> pl.Expr:
-        ps, pl_ = self.start_us, self.end_us
-        if self.strategy == CONTAINS:
-            keep = (start >= ps) & (last <= pl_)
-        elif self.strategy == SPANS:
-            keep = (start <= ps) & (last >= pl_)
-        else:
-            keep = ((start >= ps) & (start <= pl_)) | ((last > ps) & (last <= pl_))
-        return ~keep if self.negate else keep
 
     def mask(self, frame: pl.DataFrame) -> pl.Series:
         """One boolean per row of ``frame`` (columns ``stime``, ``ltime``): is it in the range?"""
         import polars as pl
 
-        start = pl.col("stime").dt.epoch("us")
-        last = pl.col("ltime").dt.epoch("us")
+        first = frame["stime"].dt.epoch("us").cast(pl.Int64)
+        last = frame["ltime"].dt.epoch("us").cast(pl.Int64)
         if self.wildcards:
-            start = start.map_batches(self._wild, return_dtype=pl.Int64)
-            last = last.map_batches(self._wild, return_dtype=pl.Int64)
-        return frame.select(self._keep(start, last).fill_null(False).alias("t")).to_series()
+            first, last = self._pin(first), self._pin(last)
+        lo, hi = self.start_us, self.end_us
+        if self.strategy == CONTAINS:
+            keep = (first >= lo) & (last <= hi)
+        elif self.strategy == SPANS:
+            keep = (first <= lo) & (last >= hi)
+        else:
+            keep = ((first >= lo) & (first <= hi)) | ((last > lo) & (last <= hi))
+        kept: pl.Series = keep.fill_null(False)
+        return (~kept if self.negate else kept).alias("time_range")
 
-    def _wild(self, values: pl.Series) -> pl.Series:
-        """ArgusCheckTime's wildcard case: the record's wildcard fields set to their base values."""
+    def _pin(self, us: pl.Series) -> pl.Series:
+        """Times with their wildcard fields replaced by the range start's (local time)."""
         import polars as pl
 
-        out: list[int | None] = []
-        for v in values.to_list():
-            if v is None:
-                out.append(None)
-                continue
-            sec, frac = divmod(int(v), 1_000_000)
-            tm = _local(sec)
-            w = self.wildcards
-            if w & (1 << _WYEAR):
-                tm.year = 70
-            if w & (1 << _WMONTH):
-                tm.mon = 0
-            if w & (1 << _WDAY):
-                tm.mday = 1
-            if w & (1 << _WHOUR):
-                tm.hour = 0
-            if w & (1 << _WMIN):
-                tm.min = 0
-            if w & (1 << _WSEC):
-                tm.sec = 0
-            out.append(tm.mktime() * 1_000_000 + frac)
-        return pl.Series(values.name, out, dtype=pl.Int64)
+        secs = us // _US
+        # UTC offsets only change on quarter-hour boundaries: one look-up per quarter hour seen.
+        quarters = (secs // 900).unique().to_list()
+        offsets = {q: time.localtime(q * 900).tm_gmtoff for q in quarters if q is not None}
+        offset = (secs // 900).replace_strict(offsets, return_dtype=pl.Int64, default=0)
+        local = secs + offset
+        base = _broken(self.start_us // _US)
+        current = {_HOUR: (local // 3600) % 24, _MINUTE: (local // 60) % 60, _SECOND: local % 60}
+        for unit, value in current.items():
+            if self.wildcards & (1 << unit):
+                us = us - (value - base[unit]) * (_SECONDS_PER[unit] * _US)
+        return us
+
+
+# --- parsing ------------------------------------------------------------------------------------
 
 
 @dataclass
-class _Parser:
-    """The parser fields ra's time functions share (RaStartFilter, RaLastFilter, ...)."""
+class _Point:
+    """One SPEC: its first µs, the µs its unit ends at, and what it was."""
 
-    text: str
-    now: int = field(default_factory=lambda: int(time.time()))
-    start: _Tm = field(default_factory=_Tm)
-    last: _Tm = field(default_factory=_Tm)
-    wildcard: int = 0
-    explicit: bool = False
-    start_us: int = 0
-    end_us: int = 0
+    start_us: int
+    end_us: int
+    relative: bool = False
+    wildcards: int = 0
 
-    def error(self, what: str) -> TimeRangeError:
-        return TimeRangeError(what)
 
-    # ArgusCheckTimeFormat
-    def check(self, tm: _Tm, text: str) -> int:
-        buf = text[:120]
-        if _strpbrk(buf, "smhdMy") >= 0:
-            self.last.copy_from(tm)
-        if buf.startswith("-"):
-            buf = "_" + buf[1:]
-        at = buf.find("-")
-        if at < 0:
-            at = buf.find("+")
-        startfrac = lastfrac = 0
-        retn: int
-        if at >= 0:
-            mode = buf[at]
-            if buf.startswith("_"):
-                buf = "-" + buf[1:]
-            left, right = buf[:at].rstrip(), buf[at + 1 :].lstrip()
-            retn, startfrac = self.parse(self.start, tm, left, " ", startfrac)
-            if retn > 0:
-                _, lastfrac = self.parse(self.last, self.start, right, mode, lastfrac)
-            if retn >= 0:
-                retn = 0
+def _syntax(text: str) -> TimeRangeError:
+    return TimeRangeError(f"time syntax error {text}")
+
+
+def _number(word: str, text: str, lo: int, hi: int, *, digits: tuple[int, ...] = (1, 2)) -> int:
+    if not word.isdigit() or not word.isascii() or len(word) not in digits:
+        raise _syntax(text)
+    value = int(word)
+    if not lo <= value <= hi:
+        raise _syntax(text)
+    return value
+
+
+def _compose(base_t: int, date: Sequence[int] | None, clock: Sequence[int]) -> int:
+    """Unix second of ``date`` (year, month, day) at ``clock`` (hour, minute, second), local time.
+
+    Without a date, the day of ``base_t``.  A wall-clock time that occurs twice
+    (or not at all) on a daylight-saving change day is read with the flag in
+    force on that day at ``base_t``'s time of day, as ra reads it.
+    """
+    base = _broken(base_t)
+    fields = [*(base[:3] if date is None else date), *clock]
+    readings = set()
+    for isdst in (0, 1):
+        t = _seconds(fields, isdst)
+        if time.localtime(t).tm_isdst == isdst and _broken(t) == fields:
+            readings.add(t)
+    if len(readings) == 1:
+        return readings.pop()
+    t = _seconds(fields)
+    if readings or _broken(t)[:3] == fields[:3]:  # twice, or skipped: decide by the base time of day
+        same_day = _seconds([*fields[:3], *base[3:]])
+        return _seconds(fields, time.localtime(same_day).tm_isdst)
+    return t  # out-of-range fields (02/30): rolled over
+
+
+def _bare_number(word: str, text: str, base_t: int, this_year: int) -> _Point:
+    """A lone number: an hour, a year, or Unix seconds."""
+    if not word.isdigit() or not word.isascii():
+        raise _syntax(text)
+    value = int(word)
+    if value <= 23:
+        start = _compose(base_t, None, (value, 0, 0))
+        return _Point(start * _US, _add(start, 1, _HOUR) * _US)
+    if value == 24:
+        raise _syntax(text)
+    if len(word) == 4 and 1970 <= value <= this_year:
+        start = _compose(base_t, (value, 1, 1), (0, 0, 0))
+        return _Point(start * _US, _add(start, 1, _YEAR) * _US)
+    return _Point(value * _US, _add(value, 1, _YEAR) * _US)
+
+
+def _date(word: str, text: str, base: list[int]) -> tuple[list[int], int]:
+    """The date part of a SPEC: fields (missing ones from ``base``) and the finest unit given."""
+    parts = word.split("/")
+    fields = list(base[:3])
+    if len(parts) == 3:
+        fields[_YEAR] = _number(parts[0], text, 0, 9999, digits=(4,))
+        fields[_MONTH] = _number(parts[1], text, 1, 12, digits=(2,))
+        fields[_DAY] = _number(parts[2], text, 1, 31, digits=(2,))
+        return fields, _DAY
+    if len(parts) == 2 and len(parts[0]) == 4:
+        fields[_YEAR] = _number(parts[0], text, 0, 9999, digits=(4,))
+        fields[_MONTH] = _number(parts[1], text, 1, 12, digits=(2,))
+        fields[_DAY] = 1
+        return fields, _MONTH
+    if len(parts) == 2:
+        fields[_MONTH] = _number(parts[0], text, 1, 12, digits=(2,))
+        fields[_DAY] = _number(parts[1], text, 1, 31, digits=(2,))
+        return fields, _DAY
+    if len(parts) == 1:
+        fields[_DAY] = _number(parts[0], text, 1, 31)
+        return fields, _DAY
+    raise _syntax(text)
+
+
+def _absolute(word: str, text: str, base_t: int, this_year: int) -> _Point:
+    """A calendar SPEC (date, time of day, or both), a year or Unix seconds."""
+    dot, colon = word.find("."), word.find(":")
+    if dot >= 0 and (colon < 0 or dot < colon):
+        date_word, clock = word[:dot], word[dot + 1 :]
+        if not clock:
+            raise _syntax(text)
+    elif "/" in word:
+        date_word, clock = word, ""
+    else:
+        date_word, clock = "", word
+    if not date_word and ":" not in clock and clock != "*":
+        return _bare_number(clock, text, base_t, this_year)
+
+    fields = [0, 0, 0, 0, 0, 0]
+    date: list[int] | None = None
+    unit = _DAY
+    if date_word:
+        date, unit = _date(date_word, text, _broken(base_t))
+        if unit == _MONTH and clock:
+            raise _syntax(text)
+    frac_us = 0
+    wildcards = 0
+    if clock:
+        pieces = clock.split(":")
+        if len(pieces) > 3:
+            raise _syntax(text)
+        limits = (23, 59, 59)
+        for i, piece in enumerate(pieces):
+            if i == 2 and "." in piece:
+                piece, frac = piece.split(".", 1)
+                if not frac.isdigit() or not frac.isascii():
+                    raise _syntax(text)
+                frac_us = int((frac + "000000")[:6])
+            if piece == "*":  # a wildcard does not refine the unit
+                wildcards |= 1 << (_HOUR + i)
+                continue
+            unit = _HOUR + i
+            fields[unit] = _number(piece, text, 0, limits[i])
+    start = _compose(base_t, date, fields[3:])
+    return _Point(start * _US + frac_us, _add(start, 1, unit) * _US + frac_us, wildcards=wildcards)
+
+
+def _spec(word: str, text: str, base_t: int, now: int, this_year: int) -> _Point:
+    """One SPEC, with ``base`` (the local time it is read against) supplying missing fields."""
+    relative = _RELATIVE.match(word)
+    if relative:
+        count, unit = int(relative.group(1)), _UNITS.index(relative.group(2))
+        if count == 0:
+            raise TimeRangeError("invalid time range")
+        start = _floor(_add(now, 1 - count, unit), unit)
+        return _Point(start * _US, _floor(_add(start, count, unit), unit) * _US, relative=True)
+    set_field = _SET_FIELD.match(word)
+    if set_field:
+        value, unit = int(set_field.group(1)), _UNITS.index(set_field.group(2))
+        fields = _broken(base_t)
+        fields[unit] = value
+        for i in range(unit + 1, 6):
+            fields[i] = 1 if i <= _DAY else 0
+        isdst = time.localtime(base_t).tm_isdst  # both ends read with today's DST flag, as ra
+        start = _seconds(fields, isdst)
+        fields[unit] += 1
+        return _Point(start * _US, _seconds(fields, isdst) * _US, relative=True)
+    return _absolute(word, text, base_t, this_year)
+
+
+def _duration(word: str) -> tuple[list[tuple[float, int]], int] | None:
+    """``1m30s``-style durations: the (amount, unit) parts and the last unit; None if not one."""
+    parts: list[tuple[float, int]] = []
+    pos = 0
+    while (m := _DURATION_PART.match(word, pos)) is not None:
+        parts.append((float(m.group(1)), _UNITS.index(m.group(2))))
+        pos = m.end()
+    if not parts:
+        return None
+    return parts, parts[-1][1]
+
+
+def _shift_us(us: int, parts: list[tuple[float, int]], sign: int) -> int:
+    for amount, unit in parts:
+        if unit in _SECONDS_PER:
+            us += sign * round(amount * _SECONDS_PER[unit] * _US)
         else:
-            retn = -1
-            if buf:
-                if buf.startswith("_"):
-                    buf = "-" + buf[1:]
-                self.start.copy_from(tm)
-                self.last.copy_from(tm)
-                retn, startfrac = self.parse(self.start, self.last, buf, " ", startfrac)
-                if retn > 0:
-                    lastfrac = startfrac
-                    if not buf.startswith("-"):
-                        self.last.copy_from(self.start)
-                        if not buf.endswith("."):
-                            if retn == _YEAR:
-                                self.last.year += 1
-                            elif retn == _MONTH:
-                                self.last.mon += 1
-                            elif retn == _DAY:
-                                self.last.mday += 1
-                            elif retn == _HOUR:
-                                self.last.hour += 1
-                            elif retn == _MIN:
-                                self.last.min += 1
-                            elif retn == _SEC:
-                                self.last.sec += 1
-                    else:
-                        _, lastfrac = self.parse(self.last, self.start, buf[1:], "+", lastfrac)
-                    retn = 0
-        if retn == 0:
-            s = self.start.mktime()
-            e = self.last.mktime()
-            if not (e > s or (e == s and lastfrac > startfrac)):
-                raise self.error(f"invalid time range startime_t {s}.{startfrac:06d} lasttime_t {e}.{lastfrac:06d}")
-            self.start_us = s * 1_000_000 + startfrac
-            self.end_us = e * 1_000_000 + lastfrac
-        return retn
+            sec, frac = divmod(us, _US)
+            us = _add(sec, sign * int(amount), unit) * _US + frac
+    return us
 
-    # ArgusParseTime
-    def parse(self, tm: _Tm, ctm: _Tm, buf: str, mode: str, frac: int) -> tuple[int, int]:
-        s = buf[:128]
-        retn = 0
-        if not s or not (s[0].isdigit() or s[0] in "-*"):
-            return -1, frac
-        if _strpbrk(s, "yMdhms") >= 0:
-            retn, frac = self._relative(tm, ctm, s, mode, frac)
+
+def _split(body: str) -> tuple[str, str, str]:
+    """SPEC, the operator (``-``, ``+`` or empty) and what follows it."""
+    for i, ch in enumerate(body):
+        if i > 0 and ch in "-+":
+            return body[:i].rstrip(" \t"), ch, body[i + 1 :].strip(" \t")
+    return body, "", ""
+
+
+def parse_time_range(text: str, *, now: int | None = None) -> TimeRange:
+    """Parse one ``-t`` argument (already joined with :func:`join_words`)."""
+    now = int(time.time()) if now is None else now
+    body = text
+    negate = body.startswith("x")
+    if negate:
+        body = body[1:]
+    strategy = INTERSECTS
+    if body[:1] in _MODES:
+        strategy = _MODES[body[0]]
+        body = body[1:]
+    if not body:
+        raise _syntax(text)
+    this_year = _broken(now)[_YEAR]
+
+    spec, op, rest = _split(body)
+    first = _spec(spec, text, now, now, this_year)
+    start_us, end_us = first.start_us, first.end_us
+    if op == "-" and rest in ("", "now"):
+        if not first.relative:
+            raise TimeRangeError("invalid time range")
+        end_us = now * _US
+    elif op:
+        duration = _duration(rest)
+        if duration is not None:
+            parts, unit = duration
+            if op == "+":
+                end_us = _floor_us(_shift_us(start_us, parts, 1), unit)
+            else:
+                end_us = start_us
+                start_us = _floor_us(_shift_us(start_us, parts, -1), unit)
         else:
-            retn, frac = self._absolute(tm, ctm, s, frac)
-        if not self.wildcard:
-            self.explicit = True
-        return retn, frac
+            if not rest or rest[0] in "-+":
+                raise _syntax(text)
+            end_us = _spec(rest, text, start_us // _US, now, this_year).start_us
+    if end_us <= start_us:
+        raise TimeRangeError(f"invalid time range start {start_us / _US:.6f} end {end_us / _US:.6f}")
+    return TimeRange(text, start_us, end_us, strategy, negate, first.wildcards)
 
-    def _relative(self, tm: _Tm, ctm: _Tm, s: str, mode: str, frac: int) -> tuple[int, int]:
-        retn = 0
-        sign = 1
-        status = 0
-        if mode == " ":
-            if tm is not self.last:
-                tm.copy_from(ctm)
-        else:
-            tm.copy_from(ctm)
-        thistime = tm.mktime()
-        ptr = _strpbrk(s, "yMdhms")
-        while ptr >= 0:
-            unit = s[ptr]
-            wildcard = False
-            if s.startswith("*"):
-                wildcard = True
-                i = float({"y": 1970, "M": 0, "d": 1, "h": 0, "m": 0, "s": 0}[unit])
-                bit = {"y": _WYEAR, "M": _WMONTH, "d": _WDAY, "h": _WHOUR, "m": _WMIN, "s": _WSEC}[unit]
-                status |= 1 << bit
-                self.wildcard = status
-            else:
-                m = _FLOAT.match(s)
-                if m is None:
-                    raise self.error(f"time syntax error {self.text}")
-                i = float(m.group(0))
-            if i >= 0 and mode == " ":
-                if unit == "y":
-                    tm.year, retn = int(i - 1900), _YEAR
-                elif unit == "M":
-                    tm.mon, retn = int(i - 1), _MONTH
-                elif unit == "d":
-                    tm.mday, retn = int(i), _DAY
-                elif unit == "h":
-                    tm.hour, retn = int(i), _HOUR
-                elif unit == "m":
-                    tm.min, retn = int(i), _MIN
-                else:
-                    tm.sec, retn = int(i), _SEC
-            else:
-                if tm is not self.last:
-                    i += 1
-                if wildcard:
-                    raise self.error(f"time syntax error {self.text}")
-                if mode == "-":
-                    sign = -1
-                if unit == "y":
-                    tm.year += int(i * sign)
-                    retn = _YEAR
-                elif unit == "M":
-                    while i > tm.mon:
-                        tm.year += sign
-                        i -= 12
-                    tm.mon += int(i * sign)
-                    thistime = tm.mktime()
-                    retn = _MONTH
-                else:
-                    seconds = {"d": 86400, "h": 3600, "m": 60, "s": 1}[unit]
-                    thistime += int(i * seconds * sign)
-                    tm.set_local(thistime)
-                    retn = {"d": _DAY, "h": _HOUR, "m": _MIN, "s": _SEC}[unit]
-            s = s[ptr + 1 :]
-            if not s or not (s[0].isdigit() or s[0] == "*"):
-                break
-            ptr = _strpbrk(s, "yMdhms")
-        self._truncate(tm, retn)
-        if retn >= 0 and sign < 0:
-            saved = _Tm()
-            saved.copy_from(ctm)
-            ctm.copy_from(tm)
-            tm.copy_from(saved)
-        return retn, frac
 
-    @staticmethod
-    def _truncate(tm: _Tm, retn: int) -> None:
-        if retn == _YEAR:
-            tm.mon = 0
-        if retn in (_YEAR, _MONTH):
-            tm.mday = 1
-        if retn in (_YEAR, _MONTH, _DAY):
-            tm.hour = 0
-        if retn in (_YEAR, _MONTH, _DAY, _HOUR):
-            tm.min = 0
-        if retn in (_YEAR, _MONTH, _DAY, _HOUR, _MIN):
-            tm.sec = 0
+def _has_range(arg: str) -> bool:
+    body = arg[1:] if arg.startswith("x") else arg
+    if body[:1] in _MODES:
+        body = body[1:]
+    return any(ch in "-+" for ch in body[1:])
 
-    def _absolute(self, tm: _Tm, ctm: _Tm, s: str, frac: int) -> tuple[int, int]:
-        retn = 0
-        status = self.wildcard
-        tm.copy_from(ctm)
-        hour, mins, sec = tm.hour, tm.min, tm.sec
-        tm.mktime()
-        hptr: str | None = None
-        dptr: str | None = None
-        mptr: str | None = None
-        yptr: str | None = None
-        minptr: str | None = None
-        secptr: str | None = None
-        dot = s.find(".")
-        if dot >= 0:
-            if dot != len(s) - 1:
-                hptr = s[dot + 1 :]
-                s = s[:dot]
-                if not (hptr[:1].isdigit() or hptr[:1] == "*"):
-                    return -1, frac
-            else:
-                s = s[:dot]
-        slash = s.rfind("/")
-        if slash >= 0:
-            dptr = s[slash + 1 :]
-            s = s[:slash]
-            slash2 = s.rfind("/")
-            if slash2 >= 0:
-                mptr = s[slash2 + 1 :]
-                yptr = s[:slash2]
-            elif len(s) == 4:
-                yptr, mptr, dptr = s, dptr, None
-                tm.mday = 1
-            else:
-                mptr = s
-        elif hptr is not None:
-            dptr = s
-        else:
-            value = _atoi(s)
-            if 1900 < value <= tm.year + 1900:
-                yptr = s
-                hour = 0
-            else:
-                hptr = s
 
-        def digits(part: str, bit: int) -> bool | None:
-            """None: not digits; True: a wildcard; False: digits."""
-            nonlocal status
-            for c in part:
-                if c == "*":
-                    status |= 1 << bit
-                    return True
-                if not c.isdigit():
-                    return None
-            return False
-
-        if yptr is not None:
-            if len(yptr) != 4:
-                return -1, frac
-            w = digits(yptr, _WYEAR)
-            if w is None:
-                return -1, frac
-            tm.year = 70 if w else _atoi(yptr) - 1900
-            retn = _YEAR
-        if mptr is not None:
-            if len(mptr) != 2:
-                return -1, frac
-            w = digits(mptr, _WMONTH)
-            if w is None:
-                return -1, frac
-            tm.mon = 0 if w else _atoi(mptr) - 1
-            retn = _MONTH
-        if dptr is not None:
-            if len(dptr) != 2:
-                return -1, frac
-            w = digits(dptr, _WDAY)
-            if w is None:
-                return -1, frac
-            tm.mday = 1 if w else _atoi(dptr)
-            retn = _DAY
-        if hptr is not None:
-            p = hptr.find(".")
-            if p >= 0:
-                fraction = hptr[p + 1 :]
-                ndig = len(fraction) - len(fraction.lstrip("0123456789"))
-                scale = 1_000_000.0 / (10**ndig)
-                frac = int(_atoi(fraction) * scale)
-                hptr = hptr[:p]
-            c = hptr.find(":")
-            if c >= 0:
-                minptr = hptr[c + 1 :]
-                hptr = hptr[:c]
-                c2 = minptr.find(":")
-                if c2 >= 0:
-                    secptr = minptr[c2 + 1 :]
-                    minptr = minptr[:c2]
-            w = digits(hptr, _WHOUR)
-            if w is None:
-                return -1, frac
-            if not w:
-                hour = _atoi(hptr)
-                if hour < 24:
-                    retn = _HOUR
-            else:
-                hour = 0
-            if minptr is not None:
-                w = digits(minptr, _WMIN)
-                if w is None:
-                    return -1, frac
-                if not w:
-                    mins, retn = _atoi(minptr), _MIN
-                else:
-                    mins = 0
-            if secptr is not None:
-                w = digits(secptr, _WSEC)
-                if w is None:
-                    return -1, frac
-                if not w:
-                    sec, retn = _atoi(secptr), _SEC
-                else:
-                    sec = 0
-        if retn == _YEAR:
-            tm.mon = 0
-        if retn in (_YEAR, _MONTH):
-            tm.mday = 1
-        if retn in (_YEAR, _MONTH, _DAY):
-            tm.hour = hour = 0
-        if retn in (_YEAR, _MONTH, _DAY, _HOUR):
-            tm.min = mins = 0
-        if retn in (_YEAR, _MONTH, _DAY, _HOUR, _MIN):
-            tm.sec = sec = 0
-        if hour > 24:
-            # a number that is no hour: Unix seconds (and, as 3.0.8.2, a year's granularity)
-            tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec, tm.isdst = 0, 0, 0, 0, 0, 0, -1
-            tm.set_local(hour)
-            retn = _YEAR
-            status = 0
-        else:
-            tm.hour, tm.min, tm.sec = hour, mins, sec
-            if (
-                tm.year < 0
-                or not 0 <= tm.mon <= 11
-                or not 1 <= tm.mday <= 31
-                or not 0 <= tm.hour <= 23
-                or not 0 <= tm.min <= 60
-                or not 0 <= tm.sec <= 60
-            ):
-                retn = -1
-        self.wildcard = status
-        if retn >= 0:
-            tm.isdst = -1
-            tm.mktime()
-        return retn, frac
+def _looks_like_time(word: str) -> bool:
+    return word[:1].isdigit() or word[:1] == "*"
 
 
 def join_words(arg: str, following: Sequence[str]) -> tuple[str, int]:
     """The -t argument and how many of the ``following`` command-line words it takes (0, 1 or 2).
 
-    As ArgusParseTimeArg: ``-t START - END`` and ``-t START -END`` are one range
-    when the -t argument itself has no ``-``/``+`` range.
+    ``-t START - END`` and ``-t START -END`` are one range when START has no
+    ``-``/``+`` of its own and END looks like a time (starts with a digit or
+    ``*``); otherwise the following words are left alone (a filter, an option).
     """
-    body = arg
-    if body[:1] == "x":
-        body = body[1:]
-    plus = body.find("+")
-    minus = body.find("-")
-    if (plus >= 0 and plus + 1 < len(body)) or (minus >= 0 and minus + 1 < len(body)):
+    if _has_range(arg) or not following:
         return arg, 0
-    if not following or not following[0].startswith("-"):
+    word = following[0]
+    if word == "-":
+        if len(following) > 1 and _looks_like_time(following[1]):
+            return f"{arg}-{following[1]}", 2
         return arg, 0
-    nxt = following[0]
-    if nxt == "-":
-        if len(following) > 1:
-            try:
-                probe = _Parser(following[1])
-                ok = probe.check(_local(probe.now), following[1]) == 0
-            except TimeRangeError:
-                ok = False
-            if ok:
-                return f"{arg}-{following[1]}", 2
-        return arg, 0
-    if nxt[1:2].isdigit():
-        return arg + nxt, 1
+    if word.startswith("-") and _looks_like_time(word[1:]):
+        return arg + word, 1
     return arg, 0
-
-
-def parse_time_range(text: str, *, now: int | None = None) -> TimeRange:
-    """Parse one ``-t`` argument (already joined with :func:`join_words`)."""
-    if not text:
-        raise TimeRangeError("time syntax error (empty)")
-    p = _Parser(text) if now is None else _Parser(text, now=now)
-    arg = text
-    negate = False
-    strategy = INTERSECTS
-    offset = 0
-    if not arg[0].isdigit():
-        if arg[0] == "x":
-            negate = True
-            arg = arg[1:]
-        letter = arg[:1]
-        if letter in ("i", "c", "n", "s"):
-            strategy = {"i": INTERSECTS, "c": CONTAINS, "n": SPANS, "s": SPANS}[letter]
-            offset = 1
-    buf = arg[:64]
-    tm = _local(p.now)
-    if p.check(tm, buf[offset:]) != 0:
-        raise TimeRangeError(f"time syntax error {buf}")
-    wild = 0 if p.explicit else p.wildcard
-    return TimeRange(text, p.start_us, p.end_us, strategy, negate, wild)
