@@ -114,8 +114,12 @@ pub struct DirMetrics {
     pub encaps: u32,
     pub mac: Option<[u8; 6]>,
     pub fragments: bool,
-    /// Last advertised TCP window, already scaled.
+    /// Last advertised TCP window, scaled as ra scales it (`win << shift`
+    /// in 32 bits, the shift taken modulo 32).
     pub win: Option<u32>,
+    /// The same window as sent and the window-scale shift as Argus keeps
+    /// it (the option's value, not capped at 14): what the TCP object holds.
+    pub win_raw: Option<(u16, u8)>,
     pub tcp_base: Option<u32>,
     pub retrans: u32,
     pub tcp_flags: u8,

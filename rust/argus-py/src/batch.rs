@@ -318,8 +318,17 @@ pub fn records_to_batch<B: AsRef<[u8]>>(
         rtt[0].append_option(tcp.then(|| secs(r.synack_usec) + secs(r.ackdat_usec)));
         rtt[1].append_option(tcp.then(|| secs(r.synack_usec)));
         rtt[2].append_option(tcp.then(|| secs(r.ackdat_usec)));
-        loss[0].append_option(tcp.then_some(r.src.retrans));
-        loss[1].append_option(tcp.then_some(r.dst.retrans));
+        // ra shows a direction's loss only when the TCP object's state is
+        // not 0 (CLOSED) and the direction sent packets (ArgusFetchSrcLoss).
+        let shown_loss = |m: &DirMetrics| {
+            if r.tcp_state != 0 && m.pkts > 0 {
+                m.retrans
+            } else {
+                0
+            }
+        };
+        loss[0].append_option(tcp.then(|| shown_loss(&r.src)));
+        loss[1].append_option(tcp.then(|| shown_loss(&r.dst)));
         tcpopt.append_option(tcp.then(|| {
             TCPOPT_LETTERS
                 .iter()

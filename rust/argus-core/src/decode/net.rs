@@ -13,15 +13,10 @@ pub const OPT_SSRR: u16 = 0x20;
 pub const OPT_RTRALERT: u16 = 0x40;
 
 /// Start decoding a nested IP header: a tunnel replaces the outer addresses
-/// with the inner ones, as Argus reports the inner conversation.
+/// with the inner ones, as Argus reports the inner conversation. (Argus
+/// 3.0.8.2 never sets its IP/IPV6 encapsulation bits: the outer IP header
+/// leaves no mark, only the tunnel's own bit does.)
 fn enter_ip(out: &mut Decoded, family: Family) {
-    if out.is_ip() {
-        out.encaps |= if out.family == Family::Ipv4 {
-            encaps::IP
-        } else {
-            encaps::IPV6
-        };
-    }
     out.family = family;
     out.has_ports = false;
     out.tcp = None;
@@ -68,10 +63,16 @@ pub(super) fn ipv4(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
     out.ip_len = ip_len;
     out.l4_offset = off as u32 + hlen;
     out.l4_len = ip_len - hlen;
-    if offset == 0 {
+    if offset != 0 {
+        // Argus reads a GRE header behind every IPv4 header of protocol 47,
+        // later fragments included, and marks GRE once 4 bytes are there.
+        if out.proto == transport::IPPROTO_GRE && d.len() >= out.l4_offset as usize + 4 {
+            out.encaps |= encaps::GRE;
+        }
+    } else {
         let mut pos = out.l4_offset as usize;
         let mut next = out.proto;
-        skip_ah(d, &mut pos, &mut next);
+        skip_ah(d, &mut pos, &mut next, out);
         out.l4_len = out
             .l4_len
             .saturating_sub((pos - out.l4_offset as usize) as u32);
@@ -126,7 +127,11 @@ const AH_SKIP: usize = 16;
 
 /// After the IP header chain: Argus steps over one AH (fixed size) and keys
 /// the packet by the protocol it names, without looking into tunnels behind it.
-fn skip_ah(d: &[u8], pos: &mut usize, next: &mut u8) {
+fn skip_ah(d: &[u8], pos: &mut usize, next: &mut u8, out: &mut Decoded) {
+    if *next == AH {
+        // Marked whether or not the header was captured.
+        out.encaps |= encaps::AH;
+    }
     if *next == AH
         && let Some(&nh) = d.get(*pos)
         && d.len() >= *pos + AH_SKIP
@@ -198,7 +203,7 @@ pub(super) fn ipv6(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
         }
     }
     if out.frag.offset == 0 {
-        skip_ah(d, &mut pos, &mut next);
+        skip_ah(d, &mut pos, &mut next, out);
         if next == ESP {
             // Argus 3.0.8.2's IPv6 ESP flow builder is an empty stub: such
             // packets make no flow at all.

@@ -62,7 +62,8 @@ fn tcp(d: &[u8], off: usize, out: &mut Decoded) {
                     TcpOptionElement::MaximumSegmentSize(_) => t.options |= TCPOPT_MSS,
                     TcpOptionElement::WindowScale(s) => {
                         t.options |= TCPOPT_WSCALE;
-                        t.wscale = Some(s.min(14));
+                        // Kept as sent: Argus does not cap the shift (RFC 7323's 14).
+                        t.wscale = Some(s);
                     }
                     TcpOptionElement::SelectiveAcknowledgementPermitted => {
                         t.options |= TCPOPT_SACKOK

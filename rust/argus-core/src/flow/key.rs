@@ -138,9 +138,12 @@ pub fn packet_key(d: &Decoded, opts: &EngineOptions) -> Option<(FlowKey, Orient)
                     k.b[..6].copy_from_slice(&arp.target_hw);
                     k.aux = 3;
                 }
+                // A reply also keys the address it hands out (Argus's
+                // rarp_flow.arp_tpa).
                 4 => {
                     k.a[..6].copy_from_slice(&arp.target_hw);
                     k.b[..6].copy_from_slice(&arp.sender_hw);
+                    k.a[6..10].copy_from_slice(&arp.target_ip);
                     k.aux = 4;
                 }
                 // Other opcodes (InARP, ...) are not flows for Argus.
@@ -218,23 +221,27 @@ fn ip_transport_key(d: &Decoded, k: &mut FlowKey, bidirectional: bool) -> Orient
 }
 
 /// A later IPv6 fragment never joins its datagram's flow in Argus 3.0.8.2
-/// (its merge test cannot hold on little-endian hosts): it is a flow of its
-/// own whose "ports" are the fragment identification's bytes, as Argus's key
-/// stores them in the port slots. With the id's bytes b0..b3, the stored
-/// (larger-address-first) key has ports b3b2 and b1b0; ICMPv6 reads b3 as the
-/// type and b2 as the code.
+/// (its merge test cannot hold on little-endian hosts): it is a fragment
+/// flow of its own (FRAGMENT key, fragment NETWORK object, ra flags it 'f'),
+/// keyed by the fragment identification, whose bytes Argus's key stores in
+/// the port slots (see [`ipv6_fragment_ports`]).
 fn ipv6_later_fragment_key(d: &Decoded, k: &mut FlowKey) {
-    k.kind = KeyKind::Ipv6;
+    k.kind = KeyKind::Ipv6Frag;
     k.proto = d.proto;
     k.aux = d.frag.id;
-    let [b0, b1, b2, b3] = d.frag.id.to_be_bytes();
-    if d.proto == 58 {
-        k.pa = u16::from(b3) | u16::from(b2) << 8;
-        return;
+}
+
+/// The "ports" ra shows for an IPv6 fragment flow: with the identification's
+/// bytes b0..b3 (`aux` = the id read big-endian), the stored key (larger
+/// address first) has ports b3b2 and b1b0; ICMPv6 reads b3 as the type and
+/// b2 as the code (returned as `pa`, type in the low byte).
+pub fn ipv6_fragment_ports(k: &FlowKey) -> (u16, u16) {
+    let [b0, b1, b2, b3] = k.aux.to_be_bytes();
+    if k.proto == 58 {
+        return (u16::from(b3) | u16::from(b2) << 8, 0);
     }
     let (hi, lo) = (u16::from_be_bytes([b3, b2]), u16::from_be_bytes([b1, b0]));
-    // Given in packet order: the canonical swap puts them back in stored order.
-    (k.pa, k.pb) = if k.a < k.b { (lo, hi) } else { (hi, lo) };
+    if k.a < k.b { (lo, hi) } else { (hi, lo) }
 }
 
 /// Each IPv4 DNS query/response pair is its own flow, keyed by its

@@ -314,7 +314,7 @@ impl TcpConn {
                 if peer.win != 0 {
                     if seq < peer.ack {
                         let behind = peer.ack - seq;
-                        if behind < (u32::from(me.win) >> me.winshift) {
+                        if behind < u32::from(me.win).wrapping_shr(u32::from(me.winshift)) {
                             me.retrans += 1;
                             me.status |= PKTS_RETRANS;
                             me.winbytes = me.winbytes.wrapping_sub(len);
@@ -403,7 +403,10 @@ impl TcpConn {
                     TcpState::Closing
                 };
             } else {
-                let window = me.ack.wrapping_add(u32::from(me.win) >> me.winshift);
+                // A shift of 32 or more wraps as the x86 shift does.
+                let window = me
+                    .ack
+                    .wrapping_add(u32::from(me.win).wrapping_shr(u32::from(me.winshift)));
                 state = if t.seq >= me.ack && t.seq < window {
                     TcpState::Closed
                 } else {

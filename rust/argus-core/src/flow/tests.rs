@@ -742,6 +742,155 @@ fn orphan_fragments_are_a_flow_of_their_own() {
     assert_eq!(saddr(&recs[0]), "10.0.0.1");
 }
 
+/// Argus 3.0.8.2 on ip6_fragments.pcap: the later IPv6 fragments of an
+/// mDNS datagram (id bytes 00 2c 53 23) from fe80::21f:f3ff:fecd:f617 to
+/// ff02::fb are a fragment flow of their own (key qualifier FRAGMENT, ra
+/// flags it 'f' from its fragment object) whose ports ra prints as 11264 ->
+/// 9043; IPv6 records carry no IP id.
+#[test]
+fn later_ipv6_fragments_are_a_fragment_flow_keyed_by_their_id() {
+    let src: [u8; 16] = [
+        0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x1f, 0xf3, 0xff, 0xfe, 0xcd, 0xf6, 0x17,
+    ];
+    let mut dst = [0u8; 16];
+    dst[..2].copy_from_slice(&[0xff, 0x02]);
+    dst[15] = 0xfb;
+    let l4 = udp(5353, 5353, &[b'm'; 40]);
+    let frag = |offlg: u16, part: &[u8]| {
+        let mut h = vec![17, 0];
+        h.extend_from_slice(&offlg.to_be_bytes());
+        h.extend_from_slice(&[0x00, 0x2c, 0x53, 0x23]);
+        h.extend_from_slice(part);
+        eth(
+            [0x33, 0x33, 0, 0, 0, 0xfb],
+            [0x00, 0x1f, 0xf3, 0xcd, 0xf6, 0x17],
+            0x86dd,
+            &crate::test_packets::ipv6(44, src, dst, &h),
+        )
+    };
+    let mut run = Run::new();
+    run.feed(T0, &frag(1, &l4[..24]));
+    run.feed(T0 + MS, &frag(24, &l4[24..]));
+    let recs = run.finish();
+    assert_eq!(recs.len(), 2, "{recs:#?}");
+    let later = recs
+        .iter()
+        .find(|r| r.key.kind == KeyKind::Ipv6Frag)
+        .expect("a fragment flow");
+    assert_eq!(later.key.aux, 0x002c_5323);
+    assert_eq!(port_strings(later), ("11264".into(), "9043".into()));
+    assert_eq!((later.src.pkts, later.dst.pkts), (1, 0));
+    let first = recs
+        .iter()
+        .find(|r| r.key.kind == KeyKind::Ipv6)
+        .expect("udp");
+    assert_eq!(port_strings(first), ("5353".into(), "5353".into()));
+    assert!(recs.iter().all(|r| r.src.ip_id == 0 && r.dst.ip_id == 0));
+}
+
+/// Argus 3.0.8.2 on frag-1.pcap: a later fragment of an ICMPv6 datagram
+/// (id bytes 00 00 00 01) is shown with the id's last bytes as ICMPv6 type 1,
+/// code 0, state URNR.
+#[test]
+fn later_icmpv6_fragment_shows_its_id_bytes_as_type_and_code() {
+    let src = [0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+    let mut dst = src;
+    dst[15] = 1;
+    let mut h = vec![58, 0];
+    h.extend_from_slice(&1448u16.to_be_bytes());
+    h.extend_from_slice(&[0, 0, 0, 1]);
+    h.extend_from_slice(&[0; 40]);
+    let frame = eth(
+        mac(IP_B),
+        mac(IP_A),
+        0x86dd,
+        &crate::test_packets::ipv6(44, src, dst, &h),
+    );
+    let mut run = Run::new();
+    run.feed(T0, &frame);
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].key.kind, KeyKind::Ipv6Frag);
+    assert_eq!(port_strings(&recs[0]), ("1".into(), "0".into()));
+    assert_eq!(state(&recs[0]), "URNR");
+}
+
+/// window-scale-range.pcap: a SYN with window scale 255. Argus keeps the
+/// shift as sent (no cap at 14) and ra scales the last window by it modulo
+/// 32: 65535 << 31 in 32 bits = 2147483648.
+#[test]
+fn window_scale_above_14_is_kept_as_argus_keeps_it() {
+    let seg = |src, sport, dst, dport, seq, ack, flags, win, opts: &[u8], data: &[u8]| {
+        eth_ip(
+            6,
+            src,
+            dst,
+            &tcp(sport, dport, seq, ack, flags, win, opts, data),
+        )
+    };
+    let mut run = Run::new();
+    run.feed(
+        T0,
+        &seg(
+            IP_A,
+            40000,
+            IP_B,
+            80,
+            1000,
+            0,
+            TH_SYN,
+            8192,
+            &[2, 4, 5, 0xb4, 3, 3, 255],
+            &[],
+        ),
+    );
+    run.feed(
+        T0 + 100 * MS,
+        &seg(
+            IP_B,
+            80,
+            IP_A,
+            40000,
+            5000,
+            1001,
+            TH_SYN | TH_ACK,
+            8192,
+            &[2, 4, 5, 0xb4, 3, 3, 7],
+            &[],
+        ),
+    );
+    run.feed(
+        T0 + 200 * MS,
+        &seg(IP_A, 40000, IP_B, 80, 1001, 5001, TH_ACK, 512, &[], &[]),
+    );
+    run.feed(
+        T0 + 300 * MS,
+        &seg(
+            IP_A,
+            40000,
+            IP_B,
+            80,
+            1001,
+            5001,
+            TH_PSH | TH_ACK,
+            65535,
+            &[],
+            b"hello",
+        ),
+    );
+    run.feed(
+        T0 + 400 * MS,
+        &seg(IP_B, 80, IP_A, 40000, 5001, 1006, TH_ACK, 65535, &[], &[]),
+    );
+    let recs = run.finish();
+    assert_eq!(recs.len(), 1, "{recs:#?}");
+    let r = &recs[0];
+    assert_eq!(r.src.win_raw, Some((65535, 255)));
+    assert_eq!(r.src.win, Some(2_147_483_648));
+    assert_eq!(r.dst.win_raw, Some((65535, 7)));
+    assert_eq!(r.dst.win, Some(65535 << 7));
+}
+
 // ---------------------------------------------------------------- accounting
 
 #[test]

@@ -75,7 +75,10 @@ impl Engine {
         // A later IPv4 fragment handed to its parent flow brings packets and
         // bytes but no application bytes (Argus's fragment flow keeps them).
         // IPv6 later fragments always stay fragment flows of their own.
-        let keyed = matches!(f.key.kind, KeyKind::Ipv4 | KeyKind::Ipv6);
+        let keyed = matches!(
+            f.key.kind,
+            KeyKind::Ipv4 | KeyKind::Ipv6 | KeyKind::Ipv6Frag
+        );
         let later_fragment = d.frag.is_fragment && d.frag.offset != 0;
         let app = if f.key.kind == KeyKind::Ipv4 && later_fragment {
             None
@@ -339,7 +342,12 @@ fn record_attributes(rec: &mut FlowRecord, d: &Decoded, forward: bool, mac: bool
         dm.has_ip = true;
         dm.ttl = d.ttl;
         dm.tos = d.tos;
-        dm.ip_id = d.ip_id as u16;
+        // IPv6 has no identification: Argus writes 0 (ArgusUpdateFlow).
+        dm.ip_id = if d.family == Family::Ipv4 {
+            d.ip_id as u16
+        } else {
+            0
+        };
         dm.ip_options = d.ip_options;
         if d.tos & 0x03 == 0x03 {
             dm.congested = true;
@@ -429,7 +437,8 @@ pub(super) fn finish_tcp(rec: &mut FlowRecord, t: &TcpConn) {
     rec.ackdat_usec = t.ackdat_usec;
     for (dm, td) in [(&mut rec.src, &t.src), (&mut rec.dst, &t.dst)] {
         if dm.pkts > 0 || td.seqbase != 0 {
-            dm.win = Some(u32::from(td.win) << td.winshift.min(14));
+            dm.win = Some(u32::from(td.win).wrapping_shl(u32::from(td.winshift)));
+            dm.win_raw = Some((td.win, td.winshift));
             dm.tcp_base = Some(td.seqbase);
         }
         dm.retrans = td.retrans;

@@ -98,6 +98,15 @@ pub fn ports(r: &FlowRecord) -> (Option<String>, Option<String>) {
             }
         }
         KeyKind::Ether => (Some(r.key.pa.to_string()), Some(r.key.pb.to_string())),
+        // An IPv6 fragment flow: the fragment id's bytes in the port slots.
+        KeyKind::Ipv6Frag => {
+            let (pa, pb) = crate::flow::key::ipv6_fragment_ports(&r.key);
+            match r.key.proto {
+                58 => (Some((pa & 0xff).to_string()), Some((pa >> 8).to_string())),
+                6 | 17 => (Some(pa.to_string()), Some(pb.to_string())),
+                _ => (None, None),
+            }
+        }
         // A fragment flow has no transport header: Argus's key holds zero
         // ports, which ra prints for TCP and UDP like any other port.
         KeyKind::Ipv4Frag if matches!(r.key.proto, 6 | 17) => (Some("0".into()), Some("0".into())),

@@ -10,16 +10,26 @@ pub fn state(r: &FlowRecord) -> String {
     }
     match r.key.kind {
         KeyKind::Ipv4 | KeyKind::Ipv6 => match r.key.proto {
-            6 => {
-                if let Some(st) = r.tcp_status {
-                    return tcp(st, r).into();
+            6 => match r.tcp_status {
+                Some(st) if st != 0 => tcp(st, r).into(),
+                // No TCP object (rastrip -M -net) or no status bits: ra's
+                // ArgusGetTCPStatus goes by the packet counts alone.
+                _ => if r.src.pkts > 0 && r.dst.pkts > 0 {
+                    "CON"
+                } else {
+                    "INT"
                 }
-                generic(r).into()
-            }
+                .into(),
+            },
             1 => icmp_v4(r),
-            58 => icmp_v6(r).into(),
+            58 => icmp_v6(r.key.pa).into(),
             _ => generic(r).into(),
         },
+        // An ICMPv6 fragment flow: ra reads the type and code from the
+        // fragment id's bytes in the key.
+        KeyKind::Ipv6Frag if r.key.proto == 58 => {
+            icmp_v6(crate::flow::key::ipv6_fragment_ports(&r.key).0).into()
+        }
         KeyKind::Arp | KeyKind::Rarp => arp(r),
         _ => generic(r).into(),
     }
@@ -127,9 +137,10 @@ fn icmp_v4(r: &FlowRecord) -> String {
     s.into()
 }
 
-fn icmp_v6(r: &FlowRecord) -> &'static str {
-    let t = (r.key.pa & 0xff) as u8;
-    let code = (r.key.pa >> 8) as u8;
+/// `type_code`: the key's type/code word (type in the low byte).
+fn icmp_v6(type_code: u16) -> &'static str {
+    let t = (type_code & 0xff) as u8;
+    let code = (type_code >> 8) as u8;
     match t {
         128 => "ECO",
         129 => "ECR",

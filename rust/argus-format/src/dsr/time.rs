@@ -48,6 +48,22 @@ impl Times {
             .unwrap_or(0);
         (start, end)
     }
+
+    /// The record span as `ra` computes it from a TIME DSR whose subtype
+    /// carries the direction bits `bits`: the end is the greater of the
+    /// end stamps present (ArgusFetchLastuSecTime), so a direction that has
+    /// only a start (racluster drops an end equal to its start) does not
+    /// move it; without end bits, as [`Times::span`].
+    pub fn span_of(&self, bits: u8) -> (i64, i64) {
+        let (start, end) = self.span();
+        let end = match bits & (SRC_END | DST_END) {
+            b if b == SRC_END | DST_END => self.src_end.max(self.dst_end),
+            SRC_END => self.src_end,
+            DST_END => self.dst_end,
+            _ => end,
+        };
+        (start, end)
+    }
 }
 
 impl TimeDsr {
@@ -186,6 +202,22 @@ mod tests {
         assert_eq!(u32_at(&b, 16), 0x7918);
         let one = Dsr::Time(TimeDsr::sensor_range(5_000_000, 5_000_000)).to_bytes();
         assert_eq!(&one[..4], &[0x03, 0x01, 0x18, 0x03]);
+    }
+
+    #[test]
+    fn last_time_comes_from_the_end_stamps_present() {
+        // racluster on Teredo.pcap: src start, src end, dst start (no dst
+        // end), relative: ra prints ltime = src end, not the later dst start.
+        let b = [
+            0x03, 0x3d, 0x18, 0x05, 0x48, 0x2d, 0xad, 0x5c, 0x00, 0x03, 0x17, 0x53, 0x00, 0x83,
+            0xa2, 0x24, 0x00, 0x88, 0x3e, 0x70,
+        ];
+        let Dsr::Time(t) = Dsr::decode(&b) else {
+            panic!()
+        };
+        let (s, e) = t.times().span_of(t.subtype);
+        assert_eq!(s, 1_210_953_052_202_579);
+        assert_eq!(e, 1_210_953_060_829_303);
     }
 
     #[test]

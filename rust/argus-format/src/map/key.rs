@@ -160,9 +160,13 @@ pub fn flow_dsr(r: &FlowRecord) -> FlowDsr {
         }
         KeyKind::Rarp => {
             // The sensor writes op "request" for both RARP opcodes and no tpa we know.
-            b.extend_from_slice(&[0, 1, 0x08, 0x00, 6, 4, 0, 3, 0, 0, 0, 0]);
-            b.extend_from_slice(&k.a[..6]);
+            // ArgusCreateArpFlow: a request stores (target, sender) hardware
+            // addresses, a reply (sender, target) and the address handed out
+            // (tpa); the key holds the asker in `a`, the answerer in `b`.
+            b.extend_from_slice(&[0, 1, 0x08, 0x00, 6, 4, 0, 3]);
+            b.extend_from_slice(&k.a[6..10]);
             b.extend_from_slice(&k.b[..6]);
+            b.extend_from_slice(&k.a[..6]);
             (subtype::ARP, qual::RARP)
         }
         KeyKind::Ether => {
@@ -323,8 +327,9 @@ pub fn flow_key(f: &FlowDsr) -> (FlowKey, bool) {
         (subtype::ARP, qual::RARP) => {
             k.kind = KeyKind::Rarp;
             k.aux = u32::from(u16::from_be_bytes(w2(6)));
-            k.a[..6].copy_from_slice(get(12, 6));
-            k.b[..6].copy_from_slice(get(18, 6));
+            k.a[6..10].copy_from_slice(get(8, 4));
+            k.b[..6].copy_from_slice(get(12, 6));
+            k.a[..6].copy_from_slice(get(18, 6));
             return (k, rev);
         }
         (subtype::LAYER_3_MATRIX, qual::IPV6) => {

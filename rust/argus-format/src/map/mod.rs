@@ -274,7 +274,11 @@ fn network(r: &FlowRecord, o: &WriteOptions) -> Option<Network> {
                 body: NetBody::Bytes(body),
             })
         }
-        KeyKind::Arp | KeyKind::Rarp | KeyKind::Ether | KeyKind::Wlan => None,
+        // Every other flow carries an empty object (ArgusUpdateBasicFlow
+        // gives each flow one); ra shows nothing of it, but it sits in the
+        // sensor's record buffer under later records' stale fields.
+        KeyKind::Arp | KeyKind::Rarp | KeyKind::Ether => Some(empty()),
+        KeyKind::Wlan => None,
     }
 }
 

@@ -67,7 +67,7 @@ pub fn flow_from_far(f: &Far) -> FlowRecord {
                 span = Some(if t.subtype & 0x78 == 0 {
                     (tt.src_start, tt.src_end.max(tt.src_start))
                 } else {
-                    tt.span()
+                    tt.span_of(t.subtype)
                 });
                 if t.subtype & 0x78 != 0 {
                     times = Some(tt);

@@ -23,7 +23,7 @@ pub(crate) fn unscale(win: u32) -> (u16, u8) {
 }
 
 fn dir(m: &DirMetrics) -> TcpDir {
-    let (win, winshift) = unscale(m.win.unwrap_or(0));
+    let (win, winshift) = m.win_raw.unwrap_or_else(|| unscale(m.win.unwrap_or(0)));
     TcpDir {
         lasttime: if m.pkts > 0 {
             split_usec(m.last)
@@ -98,7 +98,8 @@ fn put_dir(m: &mut DirMetrics, t: &TcpDir) {
     if t.lasttime != (0, 0) {
         m.last = crate::wire::join_usec(t.lasttime.0, t.lasttime.1);
     }
-    m.win = Some(u32::from(t.win) << t.winshift.min(14));
+    m.win = Some(u32::from(t.win).wrapping_shl(u32::from(t.winshift)));
+    m.win_raw = Some((t.win, t.winshift));
     m.tcp_base = Some(t.seqbase);
     m.retrans = t.retrans;
     m.tcp_flags = t.flags;
@@ -188,6 +189,29 @@ mod tests {
         assert!(read_tcp(&mut back, &n));
         assert_eq!((back.tcp_state, back.src.retrans), (4, 2));
         assert_eq!(back.src.tcp_seq, r.src.tcp_seq);
+    }
+
+    #[test]
+    fn window_and_shift_are_written_as_argus_keeps_them() {
+        // window-scale-range.pcap: argus writes win 0xffff, winshift 0xff.
+        let mut r = FlowRecord {
+            tcp_status: Some(0x104),
+            tcp_state: 4,
+            ..FlowRecord::default()
+        };
+        r.src.pkts = 3;
+        r.src.win_raw = Some((0xffff, 255));
+        r.src.win = Some(0x8000_0000);
+        let n = tcp_network(&r, true, false).expect("tcp object");
+        let NetBody::TcpPerf(t) = &n.body else {
+            panic!("{n:?}")
+        };
+        assert_eq!((t.src.win, t.src.winshift), (0xffff, 255));
+        let mut back = FlowRecord::default();
+        assert!(read_tcp(&mut back, &n));
+        assert_eq!(back.src.win_raw, Some((0xffff, 255)));
+        // ra: 0xffff << 255 in 32 bits, the shift modulo 32
+        assert_eq!(back.src.win, Some(0x8000_0000));
     }
 
     #[test]
