@@ -43,15 +43,17 @@ pub fn ra_format_fixed(py: Python<'_>, values: AnyArray, digits: usize) -> PyRes
     let chunks = values.into_chunked_array()?.into_inner().0;
     let out = py
         .detach(|| -> Result<StringArray, String> {
-            let mut all: Vec<Option<String>> = Vec::new();
+            let rows: usize = chunks.iter().map(|c| c.len()).sum();
+            let mut all = StringBuilder::with_capacity(rows, rows * (digits + 8));
             let mut s = String::new();
             for c in &chunks {
-                let mut push = |v: Option<f64>| {
-                    all.push(v.map(|v| {
+                let mut push = |v: Option<f64>| match v {
+                    Some(v) => {
                         s.clear();
                         c_fixed(v, digits, &mut s);
-                        s.clone()
-                    }))
+                        all.append_value(&s);
+                    }
+                    None => all.append_null(),
                 };
                 match c.data_type() {
                     DataType::Float64 => c.as_primitive::<Float64Type>().iter().for_each(&mut push),
@@ -62,7 +64,7 @@ pub fn ra_format_fixed(py: Python<'_>, values: AnyArray, digits: usize) -> PyRes
                     t => return Err(format!("ra_format_fixed: expected floats, got {t}")),
                 }
             }
-            Ok(all.into_iter().collect())
+            Ok(all.finish())
         })
         .map_err(PyValueError::new_err)?;
     Ok(PyArray::from_array_ref(Arc::new(out)))
@@ -141,13 +143,23 @@ fn corrected(b: &[u8]) -> Option<Extra> {
         }
         _ => None,
     });
-    let c = render::corrected(&r);
-    if let (std::borrow::Cow::Owned(_), Some(j)) = (&c, jitter.as_mut()) {
-        j.swap(0, 2);
-        j.swap(1, 3);
-    }
+    // ra's direction correction (without copying records it leaves alone)
+    let reversed = match render::corrected(&r) {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(o) => Some(o),
+    };
+    let r = match reversed {
+        None => r,
+        Some(o) => {
+            if let Some(j) = jitter.as_mut() {
+                j.swap(0, 2);
+                j.swap(1, 3);
+            }
+            o
+        }
+    };
     Some(Extra {
-        r: c.into_owned(),
+        r,
         dsrs,
         jitter,
         resp,
