@@ -12,6 +12,7 @@ pub const ETH_VLAN: u16 = 0x8100;
 pub const ETH_IPV6: u16 = 0x86dd;
 pub const ETH_MPLS: u16 = 0x8847;
 pub const ETH_MPLS_MCAST: u16 = 0x8848;
+pub const ETH_PPPOE_DISC: u16 = 0x8863;
 pub const ETH_PPPOE_SESS: u16 = 0x8864;
 
 /// How deep tunnels may nest before we stop peeling (keeps hostile input bounded).
@@ -138,6 +139,9 @@ pub(super) fn dispatch_ethertype(
             dispatch_ethertype(d, off + 4, tag.ether_type().0, out, depth + 1);
         }
         ETH_MPLS | ETH_MPLS_MCAST => mpls(d, off, out, depth),
+        // PPPoE discovery: Argus's PPPoE step marks ETHER|PPP, then opens
+        // only session data.
+        ETH_PPPOE_DISC => out.encaps |= encaps::PPP,
         ETH_PPPOE_SESS => {
             let _ = pppoe_session(d, off, out, depth);
         }
@@ -326,6 +330,21 @@ fn linux_sll(d: &[u8], out: &mut Decoded) -> Result<(), DecodeError> {
     let proto = be16(d, 14).ok_or(DecodeError::Truncated)?;
     let hatype = be16(d, 2).unwrap_or(0);
     let halen = be16(d, 4).unwrap_or(0);
+    // Argus (ArgusSllPacket) makes an Ethernet header of the cooked one: the
+    // source is the first 6 address bytes whatever their length, the
+    // destination follows the packet type (broadcast, multicast, outgoing,
+    // else "to us"); its records carry that MAC pair and ETHER|SLL.
+    if let Some(mac) = d.get(6..12) {
+        out.src_mac.copy_from_slice(mac);
+    }
+    out.dst_mac = match be16(d, 0).unwrap_or(0) {
+        1 => [0xff; 6],
+        2 => [0x01, 0, 0, 0, 0, 0],
+        4 => [0; 6],
+        _ => [0, 0, 0, 0, 0, 0x01],
+    };
+    out.has_mac = true;
+    out.encaps |= encaps::ETHER;
     sll_common(d, 16, proto, hatype, halen, 6, out);
     Ok(())
 }

@@ -193,9 +193,28 @@ fn linux_sll_ipv4() {
     let d = dec(LinkType::LINUX_SLL, &f);
     assert_udp_a_to_b(&d);
     assert_eq!(d.src_mac, MAC_C, "the SLL sender address is the source MAC");
-    assert_ne!(d.encaps & encaps::SLL, 0);
-    assert_eq!(d.encaps & encaps::ETHER, 0);
+    // Argus (ArgusSllPacket) builds an Ethernet header: ETHER|SLL, a MAC pair
+    // whose destination follows the packet type (0, to us: 00:..:01).
+    assert_eq!(d.encaps, encaps::SLL | encaps::ETHER);
+    assert!(d.has_mac);
+    assert_eq!(d.dst_mac, [0, 0, 0, 0, 0, 1]);
     assert_eq!(d.ethertype, 0x0800);
+    for (pkttype, dst) in [
+        (1, [0xff; 6]),
+        (2, [1, 0, 0, 0, 0, 0]),
+        (4, [0; 6]),
+        (3, [0, 0, 0, 0, 0, 1]),
+    ] {
+        let f = cat(&[&sll_header(pkttype, 1, 6, &MAC_C, 0x0800), &udp_datagram()]);
+        assert_eq!(
+            dec(LinkType::LINUX_SLL, &f).dst_mac,
+            dst,
+            "packet type {pkttype}"
+        );
+    }
+    // A loopback or tunnel device (no address): zeros as the source MAC.
+    let f = cat(&[&sll_header(4, 772, 0, &[], 0x0800), &udp_datagram()]);
+    assert_eq!(dec(LinkType::LINUX_SLL, &f).src_mac, [0; 6]);
 }
 
 #[test]
@@ -560,6 +579,17 @@ fn mpls_stack_is_popped_to_ipv4() {
     let d = dec(LinkType::ETHERNET, &f);
     assert_eq!(d.family, Family::Ether);
     assert_eq!(d.ethertype, 0x8847);
+}
+
+/// PPPoEDiscovery.pcap, as real argus writes it: a discovery frame (PADI)
+/// stays a layer-2 flow, marked ETHER|PPP.
+#[test]
+fn pppoe_discovery_is_marked_ppp() {
+    let padi = [0x11, 0x09, 0x00, 0x00, 0x00, 0x04, 0x01, 0x01, 0x00, 0x00];
+    let d = dec(LinkType::ETHERNET, &eth([0xff; 6], MAC_A, 0x8863, &padi));
+    assert_eq!(d.family, Family::Ether);
+    assert_eq!(d.ethertype, 0x8863);
+    assert_eq!(d.encaps, encaps::ETHER | encaps::PPP);
 }
 
 #[test]
