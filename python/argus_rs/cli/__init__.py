@@ -17,7 +17,7 @@ import typer
 
 from argus_rs._core import ArgusReadError
 from argus_rs.cli import argus_argv, argus_cmd, ra_argv, ra_cmd, racount_cmd
-from argus_rs.cli._common import EXIT_READ_ERROR, EXIT_USAGE, PROG, CliError, report
+from argus_rs.cli._common import EXIT_READ_ERROR, EXIT_USAGE, PROG, CliError, report, silence_stdout
 
 __all__ = ["app", "main"]
 
@@ -71,16 +71,6 @@ def _usage_error(exc: BaseException) -> tuple[str, int] | None:
     return None
 
 
-def _silence_stdout() -> None:
-    """After EPIPE on stdout: point it at /dev/null so the interpreter's final flush is quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -110,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except OSError as exc:
         if exc.errno == errno.EPIPE:
-            _silence_stdout()
+            silence_stdout()
             return EXIT_READ_ERROR
         report(command, f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
         return EXIT_READ_ERROR

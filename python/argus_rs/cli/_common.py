@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from argus_rs.timerange import TimeRange
 
 PROG = "argus-rs"
 
@@ -30,3 +35,25 @@ def report(command: str | None, message: str) -> None:
     """Print ``argus-rs COMMAND: message`` on stderr, as one line."""
     prefix = f"{PROG} {command}: " if command else f"{PROG}: "
     print(prefix + one_line(message), file=sys.stderr, flush=True)
+
+
+def silence_stdout() -> None:
+    """After EPIPE on stdout: point it at /dev/null so the interpreter's final flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def time_range_option(text: str | None) -> TimeRange | None:
+    """The ra clients' ``-t`` value, or None when not given; a bad range is a CliError."""
+    if not text:
+        return None
+    from argus_rs.timerange import parse_time_range
+
+    try:
+        return parse_time_range(text)
+    except ValueError as exc:
+        raise CliError(f"-t {text}: {exc}") from None

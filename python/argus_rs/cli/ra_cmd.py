@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
-from argus_rs.cli._common import PROG, CliError, one_line, report
+from argus_rs.cli._common import PROG, CliError, one_line, report, silence_stdout, time_range_option
 from argus_rs.cli.ra_argv import RaArgs, parse
 from argus_rs.rarc import RaConfig
 
@@ -546,14 +546,7 @@ def run(args: RaArgs, output_format: str | None) -> int:
 
         print(parse_filter(filter_text) if filter_text else "no filter")
         return EXIT_MATCH
-    time_range = None
-    if config.time_range:
-        from argus_rs.timerange import parse_time_range
-
-        try:
-            time_range = parse_time_range(config.time_range)
-        except ValueError as exc:
-            raise CliError(f"-t {config.time_range}: {exc}") from None
+    time_range = time_range_option(config.time_range)
     outputs = _open_outputs(config, output_format)
     printer = None
     if not outputs:
@@ -607,11 +600,11 @@ def run(args: RaArgs, output_format: str | None) -> int:
             sys.stdout.buffer.write((run.summary() + "\n").encode())
         sys.stdout.buffer.flush()
     except BrokenPipeError:
-        _quiet_stdout()
+        silence_stdout()
         return EXIT_MATCH
     except OSError as exc:
         if exc.errno == errno.EPIPE or "Broken pipe" in str(exc):
-            _quiet_stdout()
+            silence_stdout()
             return EXIT_MATCH
         raise
     if state.errors:
@@ -627,15 +620,6 @@ def _with_stdout(config: RaConfig) -> RaConfig:
     clone = copy.copy(config)
     clone.outputs = [("-", None)]
     return clone
-
-
-def _quiet_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
 
 
 def ra(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from argus_rs.cli._common import CliError, one_line, report
+from argus_rs.cli._common import CliError, one_line, report, time_range_option
 from argus_rs.cli.ra_argv import parse
 
 if TYPE_CHECKING:
@@ -78,14 +78,7 @@ def run(words: list[str]) -> int:
             record_filter = compile_filter(args.filter_text)
         except (FilterError, ValueError) as exc:
             raise CliError(f"filter {args.filter_text!r}: {one_line(str(exc))}") from None
-    time_range = None
-    if config.time_range:
-        from argus_rs.timerange import parse_time_range
-
-        try:
-            time_range = parse_time_range(config.time_range)
-        except ValueError as exc:
-            raise CliError(f"-t {config.time_range}: {exc}") from None
+    time_range = time_range_option(config.time_range)
     inputs = list(config.inputs)
     if not inputs:
         if sys.stdin.isatty():

@@ -1,7 +1,7 @@
 //! Flow keys: which packets belong to one flow, per Argus 3's classic 5-tuple
 //! model (spec §2.1), including its DNS-transaction and ICMP-echo keying.
 
-use crate::decode::{Decoded, Family};
+use crate::decode::{Decoded, Family, IcmpQuote};
 use crate::options::{EngineOptions, FlowKeyBits};
 
 /// What kind of conversation a key describes; also decides the idle timeout.
@@ -372,4 +372,29 @@ pub fn swapped(k: FlowKey) -> FlowKey {
         std::mem::swap(&mut c.pa, &mut c.pb);
     }
     c
+}
+
+/// The table key of the flow an ICMP error reports on, from the datagram it
+/// quotes (before canonical ordering): the quoted addresses, TCP/UDP ports and
+/// DNS transaction id, so the error lands on the flow the original packet made.
+pub fn quoted_flow_key(q: &IcmpQuote) -> FlowKey {
+    let mut k = FlowKey {
+        kind: if q.family == Family::Ipv6 {
+            KeyKind::Ipv6
+        } else {
+            KeyKind::Ipv4
+        },
+        proto: q.proto,
+        a: q.src,
+        b: q.dst,
+        ..FlowKey::default()
+    };
+    if matches!(q.proto, 6 | 17) {
+        k.pa = q.sport;
+        k.pb = q.dport;
+    }
+    if let Some(aux) = dns_aux(q.family, q.proto, q.sport, q.dport, q.payload_head) {
+        k.aux = aux;
+    }
+    k
 }

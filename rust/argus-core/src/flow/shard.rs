@@ -120,24 +120,7 @@ pub fn icmp_error_key(d: &Decoded, unidirectional: bool) -> Option<FlowKey> {
         return None;
     }
     let q = m.quote;
-    let mut k = FlowKey {
-        kind: if q.family == Family::Ipv6 {
-            KeyKind::Ipv6
-        } else {
-            KeyKind::Ipv4
-        },
-        proto: q.proto,
-        a: q.src,
-        b: q.dst,
-        ..FlowKey::default()
-    };
-    if matches!(q.proto, 6 | 17) {
-        k.pa = q.sport;
-        k.pb = q.dport;
-    }
-    if let Some(aux) = key::dns_aux(q.family, q.proto, q.sport, q.dport, q.payload_head) {
-        k.aux = aux;
-    }
+    let k = key::quoted_flow_key(&q);
     Some(if unidirectional {
         k
     } else {

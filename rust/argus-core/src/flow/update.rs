@@ -190,24 +190,7 @@ impl Engine {
     fn map_icmp_error(&mut self, d: &Decoded, icmp_type: u8, code: u8) {
         let Some(m) = d.icmp else { return };
         let q = m.quote;
-        let mut k = FlowKey {
-            kind: if q.family == Family::Ipv6 {
-                KeyKind::Ipv6
-            } else {
-                KeyKind::Ipv4
-            },
-            proto: q.proto,
-            a: q.src,
-            b: q.dst,
-            ..FlowKey::default()
-        };
-        if matches!(q.proto, 6 | 17) {
-            k.pa = q.sport;
-            k.pb = q.dport;
-        }
-        if let Some(aux) = key::dns_aux(q.family, q.proto, q.sport, q.dport, q.payload_head) {
-            k.aux = aux;
-        }
+        let k = key::quoted_flow_key(&q);
         let ck = if self.opts.unidirectional {
             k
         } else {
