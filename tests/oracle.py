@@ -163,6 +163,8 @@ def real_record_fields(
         )
         for line in ra.stdout.splitlines()[1:]:
             parts = line.split("\t", len(RECORD_KEY))
+            # ra trims trailing blank columns: an empty port and value leave fewer parts
+            parts += [""] * (len(RECORD_KEY) + 1 - len(parts))
             key = normalise(tuple(parts[: len(RECORD_KEY)]))
             value = parts[len(RECORD_KEY)] if len(parts) > len(RECORD_KEY) else ""
             result.setdefault(key, [""] * len(fields))[i] = value.strip()

@@ -122,7 +122,15 @@ pub(super) fn dispatch_ethertype(
         0..=1500 => llc(d, off, out, depth),
         ETH_IPV4 => net::ipv4(d, off, out, depth),
         ETH_IPV6 => net::ipv6(d, off, out, depth),
-        ETH_ARP | ETH_RARP => net::arp(d, off, ethertype, out),
+        ETH_ARP | ETH_RARP => {
+            net::arp(d, off, ethertype, out);
+            // User data follows the ARP body (8 bytes + two hardware and two
+            // protocol addresses): on Ethernet, the frame's padding.
+            if let (Some(&hln), Some(&pln)) = (d.get(off + 4), d.get(off + 5)) {
+                out.l2_user_offset =
+                    Some((off + 8 + 2 * usize::from(hln) + 2 * usize::from(pln)) as u32);
+            }
+        }
         // 802.1ad (0x88a8) and 0x9100 outer tags are not opened by Argus
         // 3.0.8.2: such frames stay layer-2 flows with that ethertype.
         ETH_VLAN => {
@@ -141,11 +149,23 @@ pub(super) fn dispatch_ethertype(
         ETH_MPLS | ETH_MPLS_MCAST => mpls(d, off, out, depth),
         // PPPoE discovery: Argus's PPPoE step marks ETHER|PPP, then opens
         // only session data.
-        ETH_PPPOE_DISC => out.encaps |= encaps::PPP,
+        ETH_PPPOE_DISC => {
+            out.encaps |= encaps::PPP;
+            out.l2_user_offset = Some(off as u32);
+        }
         ETH_PPPOE_SESS => {
             let _ = pppoe_session(d, off, out, depth);
+            if !out.is_ip() {
+                // Past the 6-byte session header and the PPP protocol
+                // (one byte when field-compressed, i.e. odd).
+                let proto_len = match d.get(off + 6) {
+                    Some(b) if b & 1 == 1 => 1,
+                    _ => 2,
+                };
+                out.l2_user_offset = Some((off + 6 + proto_len) as u32);
+            }
         }
-        _ => {}
+        _ => out.l2_user_offset = Some(off as u32),
     }
 }
 
@@ -163,8 +183,12 @@ fn llc(d: &[u8], off: usize, out: &mut Decoded, depth: u8) {
             dispatch_ethertype(d, off + 8, et, out, depth + 1);
             return;
         }
+        out.llc = Some((dsap, ssap));
+        out.l2_user_offset = Some((off + 8) as u32);
+        return;
     }
     out.llc = Some((dsap, ssap));
+    out.l2_user_offset = Some((off + 3) as u32);
 }
 
 /// MPLS label stack: labels are popped until the bottom-of-stack bit, then the

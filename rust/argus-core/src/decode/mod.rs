@@ -175,6 +175,10 @@ pub struct Decoded {
     /// the length it derives IPv6 application bytes from (the 802.11
     /// header, and a Prism or AVS header before it).
     pub link_kept: u32,
+    /// Where `-U` user data starts in a layer-2 (non-IP) frame: right after
+    /// the last link header Argus stepped over (Ethernet or VLAN tag, LLC,
+    /// SNAP); None where Argus takes none.
+    pub l2_user_offset: Option<u32>,
 }
 
 /// The fields of a UDP payload Argus's RTP/RTCP classification looks at.

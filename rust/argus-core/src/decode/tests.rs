@@ -1386,3 +1386,36 @@ fn decoding_resets_previous_results() {
     assert_eq!(d.ts_usec, 2);
     assert_eq!(d.src, v4_16(IP_C));
 }
+
+/// `-U` on layer-2 frames starts just past the link headers Argus stepped
+/// over (offsets measured with real argus -U on PPPoE and ARP captures).
+#[test]
+fn layer2_user_data_offsets() {
+    let m = [2u8, 0, 0, 0, 0, 1];
+    let b = [2u8, 0, 0, 0, 0, 2];
+    let lt = LinkType(1);
+    // An ethertype Argus does not open (LLDP): right after the Ethernet header.
+    assert_eq!(
+        dec(lt, &eth(b, m, 0x88cc, &[1, 2, 3])).l2_user_offset,
+        Some(14)
+    );
+    // 802.3 + LLC (STP): after the 3-byte LLC header.
+    let llc = eth(b, m, 38, &[0x42, 0x42, 0x03, 0, 0]);
+    assert_eq!(dec(lt, &llc).l2_user_offset, Some(17));
+    // SNAP with an ethertype Argus does not open (CDP): after the 8-byte SNAP header.
+    let snap = eth(b, m, 40, &[0xaa, 0xaa, 0x03, 0, 0, 0x0c, 0x20, 0x00, 1, 2]);
+    assert_eq!(dec(lt, &snap).l2_user_offset, Some(22));
+    // PPPoE session LCP (protocol 0xc021): past the session header and protocol.
+    let lcp = eth(b, m, 0x8864, &[0x11, 0, 0, 1, 0, 6, 0xc0, 0x21, 1, 1, 0, 4]);
+    assert_eq!(dec(lt, &lcp).l2_user_offset, Some(22));
+    // ARP: past the 28-byte Ethernet/IPv4 ARP body (the frame padding).
+    let a = eth(
+        b,
+        m,
+        0x0806,
+        &arp(1, m, [10, 0, 0, 1], [0; 6], [10, 0, 0, 2]),
+    );
+    assert_eq!(dec(lt, &a).l2_user_offset, Some(42));
+    // IP frames keep the transport rule: no layer-2 offset.
+    assert_eq!(dec(lt, &eth_ipv4(&udp_datagram())).l2_user_offset, None);
+}

@@ -209,7 +209,15 @@ impl Engine {
     /// from its header), only what was captured and the IP length covers.
     fn take_user_bytes(&mut self, d: &Decoded, data: &[u8]) {
         self.user_bytes.clear();
-        if !d.is_ip() || (d.frag.is_fragment && d.frag.offset != 0) {
+        if !d.is_ip() {
+            // Layer-2 flows: from just past the link headers Argus stepped over.
+            if let Some(b) = d.l2_user_offset.and_then(|o| data.get(o as usize..)) {
+                let want = self.opts.user_data_len as usize;
+                self.user_bytes.extend_from_slice(&b[..b.len().min(want)]);
+            }
+            return;
+        }
+        if d.frag.is_fragment && d.frag.offset != 0 {
             return;
         }
         let (mut start, mut len) = if d.tcp.is_some() || (d.proto == 17 && d.has_ports) {
