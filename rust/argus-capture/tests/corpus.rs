@@ -6,11 +6,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use argus_capture::{CaptureFormat, CaptureReader};
 use argus_core::packet::LinkType;
-use common::{Outcome, Trickle, corpus_dir, drain};
+use common::{Outcome, Trickle, corpus_dir, corpus_files, drain};
 
 fn open(dir: &Path, rel: &str) -> CaptureReader {
     let path = dir.join(rel);
@@ -19,23 +19,6 @@ fn open(dir: &Path, rel: &str) -> CaptureReader {
 
 fn read(dir: &Path, rel: &str) -> Outcome {
     drain(open(dir, rel))
-}
-
-fn all_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                todo.push(p);
-            } else if p.file_name().unwrap() != "SOURCES.md" {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 /// SOURCES.md rows: file -> packet count. "n/a (tcpdump read N)" counts N.
@@ -76,7 +59,7 @@ fn every_corpus_file_matches_sources_md() {
         "SOURCES.md parsed badly: {} rows",
         expected.len()
     );
-    let files = all_files(&dir);
+    let files = corpus_files(&dir);
     assert_eq!(
         files.len(),
         expected.len(),

@@ -7,12 +7,12 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use argus_capture::Pipeline;
 use argus_core::options::{EngineOptions, FlowKeyBits, USEC};
 use argus_core::record::FlowRecord;
-use common::{corpus_dir, pcap_header, pcap_record};
+use common::{corpus_dir, corpus_files, pcap_header, pcap_record};
 
 fn run(paths: &[String], opts: &EngineOptions, threads: usize, ordered: bool) -> Vec<FlowRecord> {
     let mut p = Pipeline::new(paths.to_vec(), opts.clone());
@@ -136,23 +136,6 @@ fn check_close(name: &str, paths: &[String], opts: &EngineOptions, max_per_mille
         }
     }
     seen
-}
-
-fn corpus_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                todo.push(p);
-            } else if p.file_name().unwrap() != "SOURCES.md" {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 fn s(p: &Path) -> String {

@@ -3,10 +3,28 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use argus_capture::{CaptureError, CaptureReader};
 use argus_core::packet::LinkType;
+
+/// Every capture below `dir` (SOURCES.md aside), sorted by path.
+pub fn corpus_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.file_name().unwrap() != "SOURCES.md" {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
 
 /// The shared corpus, `../shared/pcaps` from the repository root.
 pub fn corpus_dir() -> Option<PathBuf> {
