@@ -9,7 +9,7 @@ an error.  An unknown variable is an error too (argus ignores it silently; a
 typo there silently changes nothing, which is worse).
 
 :func:`read_conf` returns the settings in file order; what they mean is for the
-caller (the sensor maps them with :mod:`argus_rs.options`).
+caller (the sensor checks and maps them with :mod:`argus_rs.conf_directives`).
 """
 
 from __future__ import annotations
@@ -18,71 +18,12 @@ import os
 import subprocess
 from dataclasses import dataclass
 
+from argus_rs.conf_directives import DIRECTIVES
+
 __all__ = ["CONF_VARIABLES", "ConfError", "ConfSetting", "parse_conf", "read_conf"]
 
-#: Variables of the live sensor (interfaces, daemon, remote access, privileges, ...): recognised,
-#: without effect when reading captures.
-LIVE_ONLY_VARIABLES: frozenset[str] = frozenset(
-    {
-        "ARGUS_DAEMON",
-        "ARGUS_ACCESS_PORT",
-        "ARGUS_BIND_IP",
-        "ARGUS_INTERFACE",
-        "ARGUS_OUTPUT_STREAM",
-        "ARGUS_SET_PID",
-        "ARGUS_PID_PATH",
-        "ARGUS_GO_PROMISCUOUS",
-        "ARGUS_GENERATE_RESPONSE_TIME_DATA",
-        "ARGUS_DEBUG_LEVEL",
-        "ARGUS_PACKET_CAPTURE_FILE",
-        "ARGUS_PACKET_CAPTURE_ON_ERROR",
-        "ARGUS_MIN_SSF",
-        "ARGUS_MAX_SSF",
-        "ARGUS_COLLECTOR",
-        "ARGUS_CHROOT_DIR",
-        "ARGUS_SETUSER_ID",
-        "ARGUS_SETGROUP_ID",
-        "ARGUS_ENV",
-        "ARGUS_CAPTURE_FULL_CONTROL_DATA",
-        "ARGUS_SELF_SYNCHRONIZE",
-        "ARGUS_EVENT_DATA",
-        "ARGUS_JITTER_HISTOGRAM",
-        "ARGUS_KEYSTROKE",
-        "ARGUS_KEYSTROKE_CONF",
-        "ARGUS_TUNNEL_DISCOVERY",
-        "ARGUS_PCAP_BUF_SIZE",
-    }
-)
-
-#: Every variable argus 3.0.8.2 recognises.
-CONF_VARIABLES: frozenset[str] = LIVE_ONLY_VARIABLES | frozenset(
-    {
-        "ARGUS_MONITOR_ID",
-        "ARGUS_OUTPUT_FILE",
-        "ARGUS_FLOW_STATUS_INTERVAL",
-        "ARGUS_MAR_STATUS_INTERVAL",
-        "ARGUS_CAPTURE_DATA_LEN",
-        "ARGUS_GENERATE_START_RECORDS",
-        "ARGUS_GENERATE_JITTER_DATA",
-        "ARGUS_GENERATE_MAC_DATA",
-        "ARGUS_FILTER_OPTIMIZER",
-        "ARGUS_FILTER",
-        "ARGUS_FLOW_TYPE",
-        "ARGUS_FLOW_KEY",
-        "ARGUS_GENERATE_APPBYTE_METRIC",
-        "ARGUS_GENERATE_TCP_PERF_METRIC",
-        "ARGUS_GENERATE_BIDIRECTIONAL_TIMESTAMPS",
-        "ARGUS_GENERATE_PACKET_SIZE",
-        "ARGUS_IP_TIMEOUT",
-        "ARGUS_TCP_TIMEOUT",
-        "ARGUS_ICMP_TIMEOUT",
-        "ARGUS_IGMP_TIMEOUT",
-        "ARGUS_FRAG_TIMEOUT",
-        "ARGUS_ARP_TIMEOUT",
-        "ARGUS_OTHER_TIMEOUT",
-        "ARGUS_TRACK_DUPLICATES",
-    }
-)
+#: Every variable argus 3.0.8.2 recognises (what each means: :mod:`argus_rs.conf_directives`).
+CONF_VARIABLES: frozenset[str] = frozenset(DIRECTIVES)
 
 
 class ConfError(ValueError):

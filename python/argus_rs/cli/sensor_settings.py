@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from argus_rs.cli._common import CliError
-from argus_rs.conf import LIVE_ONLY_VARIABLES, ConfError, ConfSetting, read_conf
-from argus_rs.options import OPTION_NAMES, normalize_name, to_core_options
+from argus_rs.conf import ConfError, ConfSetting, read_conf
+from argus_rs.conf_directives import DIRECTIVES
+from argus_rs.options import to_core_options
 
 __all__ = ["SYSTEM_CONF", "SensorSettings", "resolve"]
 
@@ -30,6 +31,8 @@ def _system_conf() -> str:
 
 @dataclass
 class SensorSettings:
+    """Every argus.conf directive lands in a field here (docs/conf.md: which are honoured)."""
+
     #: engine options in the core's names
     core_options: dict[str, object] = field(default_factory=dict)
     #: (target, ra filter or None), in order
@@ -39,6 +42,38 @@ class SensorSettings:
     optimize: bool = True
     #: worker threads the flow table is sharded across (--threads; not an argus option)
     threads: int = 1
+    # --- process (ARGUS_DAEMON, -d; pid file only for a daemon, as argus) ---
+    daemon: bool = False
+    set_pid: bool = False
+    pid_path: str = "/var/run"
+    #: -u / ARGUS_SETUSER_ID, -g / ARGUS_SETGROUP_ID: names or numeric ids, dropped to after opening
+    user: str | None = None
+    group: str | None = None
+    #: -c / ARGUS_CHROOT_DIR
+    chroot_dir: str | None = None
+    #: ARGUS_ENV: (name, value) put into the environment, in order
+    env: list[tuple[str, str]] = field(default_factory=list)
+    # --- live capture and remote access (read by the live sensor and the -P server) ---
+    interfaces: list[str] = field(default_factory=list)
+    promiscuous: bool = True
+    pcap_buffer_size: int | None = None
+    access_port: int = 0
+    bind_ip: list[str] = field(default_factory=list)
+    # --- accepted, checked, without effect (docs/conf.md) ---
+    response_time_data: bool = False
+    debug_level: int = 0
+    packet_capture_file: str | None = None
+    packet_capture_on_error: bool = False
+    min_ssf: int = 0
+    max_ssf: int = 0
+    collector: str | None = None
+    full_control_data: bool = False
+    self_synchronize: bool = False
+    event_data: list[str] = field(default_factory=list)
+    jitter_histogram: str | None = None
+    keystroke: str = "no"
+    keystroke_conf: dict[str, float] = field(default_factory=dict)
+    tunnel_discovery: bool = False
 
 
 def _conf_settings(conf_files: Sequence[str], reset: bool) -> list[ConfSetting]:
@@ -60,6 +95,28 @@ def _split_output(value: str) -> tuple[str, str | None]:
     return target, (rest.strip() or None)
 
 
+#: fields a directive may set several times: each line adds to the list
+_LIST_FIELDS = frozenset({"outputs", "interfaces", "bind_ip", "env", "event_data"})
+
+
+def _apply(settings: SensorSettings, name: str, value: str, where: str) -> None:
+    """One non-engine directive into its field; CliError naming ``where`` on a bad value."""
+    directive = DIRECTIVES[name]
+    try:
+        parsed = directive.parse(name, value)
+    except ValueError as exc:
+        raise CliError(f"{where}: {exc}") from None
+    if directive.field == "outputs":
+        settings.outputs.append(_split_output(value))
+    elif directive.field == "bpf":
+        settings.bpf = value or None
+    elif directive.field in _LIST_FIELDS:
+        target = getattr(settings, directive.field)
+        target.extend(parsed if isinstance(parsed, list) else [parsed])
+    else:
+        setattr(settings, directive.field, parsed)
+
+
 def resolve(
     *,
     conf_files: Sequence[str],
@@ -68,26 +125,22 @@ def resolve(
     cli_outputs: Sequence[tuple[str, str | None]],
     expression: Sequence[str],
     no_optimize: bool,
+    cli_settings: Sequence[tuple[str, str, object]] = (),
 ) -> SensorSettings:
-    """Merge files and command line; CliError (one line, naming the place) on a bad value."""
+    """Merge files and command line; CliError (one line, naming the place) on a bad value.
+
+    ``cli_options`` are engine options ``(letter, name, value)``; ``cli_settings``
+    are ``(letter, field, value)`` for the other fields, already checked (None:
+    not given); ``-d`` toggles ``daemon`` as argus's -d does.
+    """
     merged: dict[str, tuple[str, object]] = {}
     settings = SensorSettings()
-    outputs_from_files: list[tuple[str, str | None]] = []
     for item in _conf_settings(conf_files, reset):
-        name = item.name
-        if name == "ARGUS_OUTPUT_FILE":
-            outputs_from_files.append(_split_output(item.value))
-        elif name == "ARGUS_FILTER":
-            settings.bpf = item.value or None
-        elif name == "ARGUS_FILTER_OPTIMIZER":
-            settings.optimize = item.value[:3].lower() == "yes"
-        elif name in LIVE_ONLY_VARIABLES:
-            continue
+        directive = DIRECTIVES[item.name]
+        if directive.status == "core":
+            merged[directive.field] = (item.where, item.value)
         else:
-            key = normalize_name(name) if name.lower().removeprefix("argus_") in OPTION_NAMES else None
-            if key is None:
-                continue
-            merged[key] = (item.where, item.value)
+            _apply(settings, item.name, item.value, item.where)
     for letter, key, value in cli_options:
         if value is not None:
             merged[key] = (letter, value)
@@ -98,7 +151,15 @@ def resolve(
         except ValueError as exc:
             raise CliError(f"{where}: {exc}") from None
     settings.core_options = core
-    settings.outputs = list(cli_outputs) if cli_outputs else outputs_from_files
+    if cli_outputs:
+        settings.outputs = list(cli_outputs)
+    for letter, name, value in cli_settings:
+        if value is None:
+            continue
+        if letter == "-d":
+            settings.daemon = not settings.daemon
+        else:
+            setattr(settings, name, value)
     if expression:
         settings.bpf = " ".join(expression)
     if no_optimize:
