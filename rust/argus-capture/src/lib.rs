@@ -12,22 +12,29 @@
 //!
 //! Whether a packet's link type can be decoded is for the consumer to decide
 //! (`LinkType::is_supported`).
+//!
+//! [`LiveCapture`] reads live interfaces through libpcap ([`Pipeline::live`]).
 
 pub mod argus_file;
 mod bpf;
 mod error;
+mod feed;
+pub mod file_sink;
 mod gzip;
 mod legacy;
 mod limits;
+pub mod live;
 mod pcapng;
 mod pipeline;
 mod reader;
+pub mod remote;
 pub mod sensor;
 pub mod sharded;
 mod source;
 
 pub use bpf::PacketFilter;
 pub use error::CaptureError;
+pub use live::{CaptureStats, LiveCapture, LiveOptions};
 pub use pipeline::{Fill, Pipeline};
 pub use reader::{CaptureFormat, CaptureReader};
 pub use sharded::ShardedEngine;

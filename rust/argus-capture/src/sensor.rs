@@ -8,15 +8,27 @@
 //! output is appended to when it exists, as argus does; `-` is stdout.
 
 use crate::Pipeline;
+use crate::file_sink::{FileSink, Sink};
 use argus_core::record::FlowRecord;
 use argus_format::map::WriteOptions;
 use argus_format::{MarCounters, SensorCounts, SensorWriter};
-use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Decides whether a record goes to an output (an ra-language filter).
 pub type RecordPredicate = Box<dyn FnMut(&FlowRecord) -> bool + Send>;
+
+/// Another consumer of the sensor's records and MARs besides the stream
+/// outputs (the `-P` server, [`crate::remote::Server`]).
+pub trait RecordSink: Send {
+    /// The run's START MAR settings.
+    fn begin(&mut self, c: &MarCounters);
+    fn records(&mut self, batch: &[FlowRecord]);
+    /// A STATUS MAR, or the STOP MAR at the end.
+    fn mar(&mut self, c: &MarCounters, stop: bool);
+    /// After the STOP MAR: deliver what is queued, then close.
+    fn end(&mut self);
+}
 
 /// What the MARs say about the sensor, beyond its counters.
 #[derive(Clone, Debug)]
@@ -33,7 +45,7 @@ pub struct SensorConfig {
 /// One output stream.
 pub struct Output {
     name: String,
-    sink: Box<dyn Write + Send>,
+    sink: Sink,
     filter: Option<RecordPredicate>,
     writer: SensorWriter,
     records_since_mar: u32,
@@ -41,19 +53,19 @@ pub struct Output {
 }
 
 impl Output {
-    /// Open `target` (a file, appended to, or `-` for stdout).
+    /// Open `target` (a file, appended to, or `-` for stdout). A file is
+    /// created again when it is removed or renamed while the sensor runs
+    /// ([`FileSink`]).
     pub fn open(target: &str, filter: Option<RecordPredicate>) -> Result<Output, String> {
-        let sink: Box<dyn Write + Send> = if target == "-" {
-            Box::new(BufWriter::with_capacity(1 << 16, io::stdout()))
+        let sink = if target == "-" {
+            Sink::Stream(Box::new(BufWriter::with_capacity(1 << 16, io::stdout())))
         } else {
-            let f = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(target)
-                .map_err(|e| format!("{target}: cannot open for writing: {e}"))?;
-            Box::new(BufWriter::with_capacity(1 << 16, f))
+            Sink::File(
+                FileSink::open(target)
+                    .map_err(|e| format!("{target}: cannot open for writing: {e}"))?,
+            )
         };
-        Ok(Output::to_sink(target, sink, filter))
+        Ok(Output::with_sink(target, sink, filter))
     }
 
     /// Write into any sink (tests, pipes), under the given name for errors.
@@ -62,6 +74,10 @@ impl Output {
         sink: Box<dyn Write + Send>,
         filter: Option<RecordPredicate>,
     ) -> Output {
+        Output::with_sink(name, Sink::Stream(sink), filter)
+    }
+
+    fn with_sink(name: &str, sink: Sink, filter: Option<RecordPredicate>) -> Output {
         Output {
             name: name.to_string(),
             sink,
@@ -93,6 +109,7 @@ pub struct SensorReport {
 pub struct Sensor {
     pipeline: Pipeline,
     outputs: Vec<Output>,
+    sinks: Vec<Box<dyn RecordSink>>,
     cfg: SensorConfig,
     last_mar_wall: Instant,
     last_mar_usec: i64,
@@ -125,6 +142,7 @@ impl Sensor {
         let mut s = Sensor {
             pipeline,
             outputs: Vec::new(),
+            sinks: Vec::new(),
             cfg,
             last_mar_wall: Instant::now(),
             last_mar_usec: started,
@@ -143,6 +161,12 @@ impl Sensor {
         s.written = vec![0; outputs.len()];
         s.outputs = outputs;
         Ok(s)
+    }
+
+    /// Also feed `sink` (it gets the START MAR settings now).
+    pub fn add_sink(&mut self, mut sink: Box<dyn RecordSink>) {
+        sink.begin(&self.counters(self.last_mar_usec, SensorCounts::default()));
+        self.sinks.push(sink);
     }
 
     pub fn pipeline(&self) -> &Pipeline {
@@ -168,8 +192,54 @@ impl Sensor {
         {
             self.write_mar(false)?;
         }
+        self.check_outputs()?;
         self.done = fill == crate::Fill::Done;
         Ok(self.done)
+    }
+
+    /// An output file removed or renamed since the last check (at most
+    /// once a second) is created again and begins with a START MAR, as
+    /// argus begins a file; the old file keeps everything written so far.
+    fn check_outputs(&mut self) -> Result<(), String> {
+        for i in 0..self.outputs.len() {
+            let o = &mut self.outputs[i];
+            o.flush_buf()?;
+            let reopened = o
+                .sink
+                .check()
+                .map_err(|e| format!("{}: cannot write or reopen: {e}", o.name))?;
+            if reopened {
+                self.begin_file(i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// SIGHUP: every output file is closed and opened again (created when
+    /// it was moved away), with a new START MAR; streams are flushed.
+    pub fn reopen_outputs(&mut self) -> Result<(), String> {
+        for i in 0..self.outputs.len() {
+            let o = &mut self.outputs[i];
+            o.flush_buf()?;
+            let reopened = o
+                .sink
+                .reopen()
+                .map_err(|e| format!("{}: cannot reopen: {e}", o.name))?;
+            if reopened {
+                self.begin_file(i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The START MAR that begins a (re)opened file.
+    fn begin_file(&mut self, i: usize) -> Result<(), String> {
+        let now = now_usec();
+        let mut c = self.counters(now, SensorCounts::default());
+        c.start_usec = now;
+        let o = &mut self.outputs[i];
+        o.writer.start(&c, &mut o.buf);
+        o.flush_buf()
     }
 
     fn write_batch(&mut self) -> Result<(), String> {
@@ -191,6 +261,9 @@ impl Sensor {
                 *n += 1;
             }
             o.flush_buf()?;
+        }
+        for s in self.sinks.iter_mut() {
+            s.records(batch);
         }
         if let Some(r) = batch.last() {
             self.last_seq = r.seq;
@@ -239,6 +312,19 @@ impl Sensor {
             o.records_since_mar = 0;
             o.flush_buf()?;
         }
+        if !self.sinks.is_empty() {
+            let counts = SensorCounts {
+                packets: st.packets - p0,
+                bytes: st.bytes - b0,
+                flows: (st.flows - f0).min(u64::from(u32::MAX)) as u32,
+                queue: open.min(u32::MAX as usize) as u32,
+                ..SensorCounts::default()
+            };
+            let c = self.counters(now, counts);
+            for s in self.sinks.iter_mut() {
+                s.mar(&c, stop);
+            }
+        }
         self.at_last_mar = (st.packets, st.bytes, st.flows);
         self.last_mar_usec = now;
         self.last_mar_wall = Instant::now();
@@ -257,6 +343,9 @@ impl Sensor {
     pub fn finish(mut self) -> Result<(SensorReport, Pipeline), String> {
         while !self.step(usize::MAX)? {}
         self.write_mar(true)?;
+        for s in self.sinks.iter_mut() {
+            s.end();
+        }
         for o in &mut self.outputs {
             o.sink
                 .flush()
