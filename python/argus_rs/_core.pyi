@@ -130,6 +130,11 @@ def run_sensor(
     written OSError.  ``threads`` (1 to 64) shards the flow table across worker threads.
     """
 
+def strip_dsrs(records: ArrowArrayExportable | ArrowStreamExportable, keep: int) -> ArrowArrayExportable:
+    """Each Argus record of a binary column keeping only the DSRs whose Argus DSR index
+    (0 transport .. 15 encaps, 16-21 time-adjust, behavior, cor, cocode, label, asn;
+    31 unknown kinds) has its bit set in ``keep``; management records unchanged (rastrip)."""
+
 def record_schema() -> ArrowSchemaExportable:
     """The Arrow schema of the flow records (``pl.Schema(record_schema())``)."""
 

@@ -17,6 +17,7 @@ pub mod header;
 pub mod map;
 pub mod mar;
 pub mod reader;
+pub mod strip;
 mod wire;
 pub mod writer;
 

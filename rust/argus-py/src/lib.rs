@@ -9,6 +9,7 @@ mod filter;
 mod options;
 mod ra_fields;
 mod scan;
+mod strip;
 
 use pyo3::prelude::*;
 
@@ -38,5 +39,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ra_fields::ra_user_text, m)?)?;
     m.add_function(wrap_pyfunction!(ra_fields::ra_format_time, m)?)?;
     m.add_function(wrap_pyfunction!(ra_fields::ra_join_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(strip::strip_dsrs, m)?)?;
     Ok(())
 }
