@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from argus_rs._core import ArgusReadError
-from argus_rs.cli import argus_argv, argus_cmd, ra_argv, ra_cmd, racount_cmd
+from argus_rs.cli import argus_argv, argus_cmd, ra_argv, ra_cmd, racluster_cmd, racount_cmd, ramon_cmd, rasort_cmd
 from argus_rs.cli._common import EXIT_READ_ERROR, EXIT_USAGE, PROG, CliError, report, silence_stdout
 
 __all__ = ["app", "main"]
@@ -58,8 +58,15 @@ def _root(
 app.command(name=argus_cmd.COMMAND, help=argus_cmd.HELP)(argus_cmd.argus)
 app.command(name=ra_cmd.COMMAND, help=ra_cmd.HELP)(ra_cmd.ra)
 app.command(name=racount_cmd.COMMAND, help=racount_cmd.HELP)(racount_cmd.racount)
+app.command(name=rasort_cmd.COMMAND, help=rasort_cmd.HELP)(rasort_cmd.rasort_command)
+app.command(name=racluster_cmd.COMMAND, help=racluster_cmd.HELP)(racluster_cmd.racluster_command)
+app.command(name=ramon_cmd.COMMAND, help=ramon_cmd.HELP)(ramon_cmd.ramon_command)
 
-_COMMANDS = frozenset({argus_cmd.COMMAND, ra_cmd.COMMAND, racount_cmd.COMMAND})
+#: the subcommands that take ra's command line verbatim
+_RA_LIKE = frozenset(
+    {ra_cmd.COMMAND, racount_cmd.COMMAND, rasort_cmd.COMMAND, racluster_cmd.COMMAND, ramon_cmd.COMMAND}
+)
+_COMMANDS = frozenset({argus_cmd.COMMAND}) | _RA_LIKE
 
 
 def _usage_error(exc: BaseException) -> tuple[str, int] | None:
@@ -81,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == argus_cmd.COMMAND:
         at = args.index(command) + 1
         args = [*args[:at], *argus_argv.normalize(args[at:])]
-    elif command in (ra_cmd.COMMAND, racount_cmd.COMMAND):
+    elif command in _RA_LIKE:
         at = args.index(command) + 1
         args = [*args[:at], *ra_argv.normalize(args[at:])]
     try:

@@ -51,6 +51,10 @@ class RaArgs:
     help: bool = False
     remote: str | None = None
     read_seen: bool = False
+    #: -m words (the aggregation/sort keys of racluster, rasort, ramon; ra ignores them)
+    model_words: list[str] = field(default_factory=list)
+    #: -f FILE (racluster's flow-model configuration; ra ignores it)
+    flow_conf: str | None = None
 
     @property
     def filter_text(self) -> str | None:
@@ -252,6 +256,11 @@ def _option(out: RaArgs, letter: str, values: list[str]) -> None:
         config.flags_z = value[:1]
     elif letter == "S":
         out.remote = value
+    elif letter == "m":
+        for v in values:
+            out.model_words.extend(v.replace(",", " ").split())
+    elif letter == "f":
+        out.flow_conf = value
     elif letter == "C":
         raise _usage(f"-C {value}: reading NetFlow is not supported")
     elif letter == "e":

@@ -510,9 +510,21 @@ def _state(ctx: _Ctx) -> pl.Expr:
     return pl.when(pl.col("proto") == "tcp").then(text).otherwise(state)
 
 
+def _proto_numbers(names: pl.Series) -> pl.Series:
+    """Protocol names to numbers (``-nn`` for rows without record bytes); a number stays as it is."""
+    from argus_rs.analytics.sort import _number
+
+    table = {v: (int(v) if v.isdigit() else _number(v)) for v in names.drop_nulls().unique().to_list()}
+    out: pl.Series = names.replace_strict(table, default=0, return_dtype=pl.Int64)
+    return out
+
+
 def _proto(ctx: _Ctx) -> pl.Expr:
     if ctx.opts.nflag > 1:
-        return _s(pl.col("_proto_num"))
+        if "record" in ctx.columns:
+            return _s(pl.col("_proto_num"))
+        # aggregated rows have no record bytes: the number behind the protocol name
+        return _s(pl.col("proto").map_batches(_proto_numbers, return_dtype=pl.Int64, is_elementwise=True))
     proto = pl.col("proto").fill_null("")
     if ctx.opts.nflag == 0:
         return pl.when(_is_ether() & proto.str.contains(r"^\d+$")).then(pl.lit("unknown")).otherwise(proto)
@@ -520,6 +532,25 @@ def _proto(ctx: _Ctx) -> pl.Expr:
 
 
 _Z = pl.lit("0")
+
+
+def _agr_field(name: str) -> Callable[[_Ctx], pl.Expr]:
+    """An AGR statistic: the column of an aggregated frame (32-bit, as ra keeps it), else a
+    plain record's own value (its duration; 0 for stddev)."""
+
+    def render(c: _Ctx) -> pl.Expr:
+        if name in c.columns:
+            return c.flt(_f32(pl.col(name).cast(pl.Float64)))
+        return _fmt_const(0.0, c.p) if name == "stddev" else c.flt(_dur32())
+
+    return render
+
+
+def _agr_sum(c: _Ctx) -> pl.Expr:
+    """ra prints Sum as the 32-bit mean times the count, in 32 bits."""
+    if {"mean", "trans"} <= c.columns:
+        return c.flt(_f32(_f32(pl.col("mean").cast(pl.Float64)) * _f32(pl.col("trans").cast(pl.Float64))))
+    return c.flt(_dur32())
 
 
 def _field_exprs() -> dict[str, Callable[[_Ctx], pl.Expr]]:
@@ -531,10 +562,15 @@ def _field_exprs() -> dict[str, Callable[[_Ctx], pl.Expr]]:
     f["sltime"] = lambda c: _time_text(_side_time("s", "ltime"), c)
     f["dstime"] = lambda c: _time_text(_side_time("d", "stime"), c)
     f["dltime"] = lambda c: _time_text(_side_time("d", "ltime"), c)
-    f["trans"] = lambda c: pl.lit("1")
-    for n in ("dur", "mean", "min", "max", "sum", "runtime"):
+    # aggregated frames (racluster) carry trans and the AGR statistics as columns; a plain
+    # record is one transaction whose statistics are its duration
+    f["trans"] = lambda c: _s(pl.col("trans")) if "trans" in c.columns else pl.lit("1")
+    for n in ("dur", "runtime"):
         f[n] = lambda c: c.flt(_dur32())
-    f["stddev"] = lambda c: _fmt_const(0.0, c.p)
+    for n in ("mean", "min", "max"):
+        f[n] = _agr_field(n)
+    f["sum"] = _agr_sum
+    f["stddev"] = _agr_field("stddev")
     f["sdur"] = lambda c: c.flt(_side_dur("s"))
     f["ddur"] = lambda c: c.flt(_side_dur("d"))
     f["saddr"] = lambda c: pl.col("saddr").fill_null("")

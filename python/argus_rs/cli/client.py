@@ -1,0 +1,222 @@
+"""What ``argus-rs rasort``, ``racluster`` and ``ramon`` share: ra's command line, the input
+records as a streaming LazyFrame (filter, ``-t`` and ``-N`` applied batch by batch, a
+progress bar on a terminal), and the output: text as ra prints it, or ``-w`` files.
+
+The records are read through a polars IO source, so a client's query (group-by, sort) runs
+in polars' streaming engine and inputs larger than memory work where the operation allows
+(aggregation keeps one row per group; a sort spills as polars' streaming sort does).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from argus_rs.cli._common import CliError, one_line, report, silence_stdout, time_range_option
+from argus_rs.cli.ra_argv import RaArgs, parse
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from argus_rs._core import RecordFilter
+    from argus_rs.ra import FieldSpec
+    from argus_rs.timerange import TimeRange
+
+__all__ = ["Client", "open_client"]
+
+#: records per batch read from the files
+BATCH_ROWS = 65_536
+#: rows printed per step (the result of a sort can be large)
+PRINT_ROWS = 65_536
+
+EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
+
+#: -M modes that change nothing for the clients when reading files
+_QUIET_MODES = ("noman", "norep", "nocurses", "nozero")
+
+
+@dataclass
+class Client:
+    """One client run: its options and what reading the inputs found."""
+
+    command: str
+    args: RaArgs
+    record_filter: RecordFilter | None
+    time_range: TimeRange | None
+    inputs: list[str]
+    #: -M words the client itself handles (lowercase), the others went to the printer
+    modes: list[str]
+    output_mode: str = "text"
+    errors: int = 0
+    matched: int = 0
+    progress_enabled: bool | None = None
+    _read: list[int] = field(default_factory=lambda: [0])
+
+    # -- input ----------------------------------------------------------------------------
+
+    def batches(self, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
+        """The selected records of every input, batch by batch (``columns``: keep only these)."""
+        import polars as pl
+
+        from argus_rs import _core
+        from argus_rs.cli.progress import ReadProgress
+
+        start, end = self.args.config.first_n
+        with ReadProgress(self.inputs, self.command, self.progress_enabled) as bar:
+            for path in self.inputs:
+                if end >= 0 and self.matched >= end:
+                    return
+                if path != "-" and not os.path.exists(path):
+                    report(self.command, f"open '{path}': No such file or directory")
+                    self.errors += 1
+                    continue
+                bar.file(path)
+                scanned = _core.scan_argus([path], BATCH_ROWS)
+                for batch in scanned:
+                    frame = pl.DataFrame(batch)
+                    bar.records(frame.height)
+                    frame = self._select(frame, start, end)
+                    if frame.height:
+                        yield frame if columns is None else frame.select(columns)
+                    if end >= 0 and self.matched >= end:
+                        break
+                for error in scanned.errors:
+                    shown = "(stdin)" if path == "-" else path
+                    report(self.command, error if shown in error or path in error else f"{shown}: {error}")
+                    self.errors += 1
+
+    def _select(self, frame: pl.DataFrame, start: int, end: int) -> pl.DataFrame:
+        import polars as pl
+
+        if not frame.height:
+            return frame
+        if self.record_filter is not None:
+            keep = pl.Series(self.record_filter.mask(frame.get_column("record"))).fill_null(False)
+            frame = frame.filter(keep)
+        if frame.height and (start > 0 or end >= 0):
+            # ra's -N on the input: the matched records ranked start+1 .. end
+            first = self.matched
+            self.matched += frame.height
+            lo = max(start - first, 0)
+            hi = frame.height if end < 0 else max(min(end - first, frame.height), 0)
+            frame = frame.slice(lo, max(hi - lo, 0))
+        else:
+            self.matched += frame.height
+        if self.time_range is not None and frame.height:
+            frame = frame.filter(self.time_range.mask(frame))
+        return frame
+
+    def lazy(self, columns: list[str] | None = None) -> pl.LazyFrame:
+        """The selected records as a LazyFrame that streams the files when collected."""
+        from polars.io.plugins import register_io_source
+
+        from argus_rs.io import empty_frame
+
+        schema = empty_frame().schema
+        if columns is not None:
+            schema = type(schema)({c: schema[c] for c in columns})
+
+        def source(
+            with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, batch_size: int | None
+        ) -> Iterator[pl.DataFrame]:
+            left = n_rows
+            for frame in self.batches(columns):
+                part = frame
+                if predicate is not None:
+                    part = part.filter(predicate)
+                if with_columns is not None:
+                    part = part.select(with_columns)
+                if left is not None:
+                    part = part.head(left)
+                    left -= part.height
+                yield part
+                if left is not None and left <= 0:
+                    return
+
+        return register_io_source(io_source=source, schema=schema)
+
+    # -- output ---------------------------------------------------------------------------
+
+    def fields(self, default: list[FieldSpec] | None = None) -> list[FieldSpec]:
+        """The -s list applied to ``default`` (ra's default fields unless given)."""
+        from argus_rs.ra import DEFAULT_FIELDS, parse_field_list
+
+        fields = list(DEFAULT_FIELDS if default is None else default)
+        for group in self.args.config.field_words:
+            try:
+                fields = parse_field_list(group, base=fields)
+            except ValueError as exc:
+                raise CliError(f"-s {' '.join(group)}: {exc}") from None
+        return fields
+
+    def emit(self, result: pl.DataFrame, fields: list[FieldSpec]) -> int:
+        """Print ``result`` as ra prints records (or write it to the -w outputs); the exit code."""
+        import polars as pl
+
+        from argus_rs.cli.ra_cmd import _close, _open_outputs, _print_options, _Printer, _State, _write
+
+        config = self.args.config
+        start, end = config.output_n
+        if end:
+            result = result.slice(max(start - 1, 0), max(end - max(start - 1, 0), 0))
+        try:
+            if config.outputs:
+                outputs = _open_outputs(config, None)
+                for output in outputs:
+                    part = result
+                    if output.record_filter is not None and part.height:
+                        mask = pl.Series(output.record_filter.mask(part.get_column("record"))).fill_null(False)
+                        part = part.filter(mask)
+                    _write(output, part)
+                    _close(output)
+            elif not config.quiet:
+                printer = _Printer(config, fields, _print_options(config), self.output_mode, sys.stdout.buffer)
+                state = _State()
+                for offset in range(0, result.height, PRINT_ROWS):
+                    part = result.slice(offset, PRINT_ROWS)
+                    shown = pl.repeat(True, part.height, dtype=pl.Boolean, eager=True)
+                    printer.records(part, state, offset + 1, shown)
+                printer.finish()
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            silence_stdout()
+            return EXIT_OK
+        if self.errors:
+            return EXIT_ERROR
+        if self.args.filter_text and self.matched == 0:
+            return EXIT_NO_MATCH
+        return EXIT_OK
+
+
+def open_client(command: str, words: list[str], own_modes: Callable[[str], bool]) -> Client:
+    """Parse ``words`` (ra's command line) for ``command``; ``own_modes(word)`` says which
+    ``-M`` words the client handles itself (the rest are ra's output modes)."""
+    from argus_rs.cli.ra_cmd import _compile, _expand_inputs, _modes, _set_timezone
+
+    try:
+        args = parse(words)
+    except ValueError as exc:
+        raise CliError(one_line(str(exc))) from None
+    config = args.config
+    if args.help:
+        raise CliError(f"usage: argus-rs {command} --help")
+    if args.remote is not None:
+        raise CliError(f"-S {args.remote}: reading from a remote argus is not supported by {command} yet")
+    own = [m.lower() for m in config.modes if own_modes(m)]
+    config.modes = [m for m in config.modes if not own_modes(m) and not m.lower().startswith(_QUIET_MODES)]
+    output_mode = _modes(config)
+    _set_timezone(config.timezone)
+    filter_text = args.filter_text
+    record_filter = _compile(filter_text, "") if filter_text else None
+    time_range = time_range_option(config.time_range)
+    inputs = _expand_inputs(config.inputs)
+    if config.first_n[1] == 0:
+        inputs = []
+    if not inputs:
+        if sys.stdin.isatty():
+            raise CliError("no input: give one or more -r FILE (- = standard input)")
+        inputs = ["-"]
+    return Client(command, args, record_filter, time_range, inputs, own, output_mode)

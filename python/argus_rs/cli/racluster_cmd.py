@@ -1,0 +1,103 @@
+"""``argus-rs racluster``: merge Argus records that share a flow key (``-m`` keys, ``-M rmon``,
+``-M correct|nocorrect``, ``-f racluster.conf``) as racluster 3.0.8.2 does, then print the
+merged records as ra prints them (``trans``, ``mean``, ... from the merge).
+
+ra's options are read as ``argus-rs ra`` reads them; the merge is
+:func:`argus_rs.analytics.racluster`.  Groups are printed in order of their first record
+(3.0.8.2 prints its hash-table order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from argus_rs.cli._common import CliError
+from argus_rs.cli.client import open_client
+from argus_rs.ra.fields import FieldSpec
+
+if TYPE_CHECKING:
+    import polars as pl
+
+COMMAND = "racluster"
+HELP = (
+    "Merge Argus records that share a key, as racluster 3.0.8.2 does, and print them as ra does: "
+    "-r FILE ... [-m KEY ...] [-M rmon|correct|nocorrect] [-f racluster.conf] [-s FIELDS] [-n] "
+    "[-t RANGE] [-N N] [-w OUT] [- FILTER]. Keys and merge rules: see docs/analytics.md."
+)
+
+_OWN_MODES = ("rmon", "correct", "nocorrect", "norep", "ind", "replace", "preserve", "nopreserve")
+
+#: the column labels of racluster -M rmon (a host's outgoing and incoming traffic)
+RMON_LABELS = {"saddr": "Host", "spkts": "OutPkts", "dpkts": "InPkts", "sbytes": "OutBytes", "dbytes": "InBytes"}
+
+
+@dataclass(frozen=True)
+class _Relabelled(FieldSpec):
+    """A field printed under another label (racluster -M rmon's Host, OutPkts, ...)."""
+
+    new_label: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.new_label
+
+
+def rmon_fields(fields: list[FieldSpec]) -> list[FieldSpec]:
+    """``fields`` with racluster -M rmon's labels."""
+    out: list[FieldSpec] = []
+    for f in fields:
+        if f.name in RMON_LABELS:
+            out.append(_Relabelled(f.name, f.width, f.format, RMON_LABELS[f.name]))
+        else:
+            out.append(f)
+    return out
+
+
+def _is_own(word: str) -> bool:
+    return word.lower() in _OWN_MODES
+
+
+def cluster_frame(lf: pl.LazyFrame, keys: list[str] | None, modes: list[str], conf: str | None) -> pl.LazyFrame:
+    """The merged records of ``lf`` for racluster's -m keys, -M modes and -f file."""
+    from argus_rs.analytics import racluster
+
+    rmon = "rmon" in modes
+    correct = True if "correct" in modes else False if "nocorrect" in modes else None
+    if conf is not None:
+        raise CliError(f"-f {conf}: racluster.conf is not supported yet")
+    return racluster(lf, keys, correct=correct, rmon=rmon)
+
+
+def run(words: list[str]) -> int:
+    client = open_client(COMMAND, words, _is_own)
+    for mode in ("ind", "replace"):
+        if mode in client.modes:
+            raise CliError(f"-M {mode}: not supported by argus-rs racluster (see docs/compat.md)")
+    keys = client.args.model_words or None
+    fields = client.fields()
+    if "rmon" in client.modes:
+        fields = rmon_fields(fields)
+    lf = client.lazy().drop("record")
+    try:
+        merged = cluster_frame(lf, keys, client.modes, client.args.flow_conf)
+        result = merged.collect(engine="streaming")
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return client.emit(result, fields)
+
+
+def racluster_command(
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[OPTIONS] [- FILTER]", help="racluster's options and filter.", show_default=False),
+    ] = None,
+) -> None:
+    code = run(list(words or []))
+    if code:
+        raise typer.Exit(code)
+
+
+__all__ = ["COMMAND", "HELP", "RMON_LABELS", "cluster_frame", "racluster_command", "rmon_fields", "run"]
