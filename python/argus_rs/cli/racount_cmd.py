@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from argus_rs.cli._common import CliError, one_line, report, time_range_option
+from argus_rs.cli.progress import ReadProgress
 from argus_rs.cli.ra_argv import parse
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ EXIT_OK, EXIT_ERROR = 0, 1
 
 
 def _frames(
-    path: str, record_filter: RecordFilter | None, time_range: TimeRange | None, errors: list[str]
+    path: str, record_filter: RecordFilter | None, time_range: TimeRange | None, errors: list[str], bar: ReadProgress
 ) -> list[pl.DataFrame]:
     import polars as pl
 
@@ -42,8 +43,10 @@ def _frames(
 
     out = []
     batches = _core.scan_argus([path], 65536)
+    bar.file(path)
     for batch in batches:
         frame = pl.DataFrame(batch)
+        bar.records(frame.height)
         if not frame.height:
             continue
         keep = pl.Series("keep", [True] * frame.height, dtype=pl.Boolean)
@@ -86,16 +89,17 @@ def run(words: list[str]) -> int:
         inputs = ["-"]
     frames: list[pl.DataFrame] = []
     failed = False
-    for path in inputs:
-        if path != "-" and not os.path.exists(path):
-            report(COMMAND, f"open '{path}': No such file or directory")
-            failed = True
-            continue
-        errors: list[str] = []
-        frames += _frames(path, record_filter, time_range, errors)
-        for error in errors:
-            report(COMMAND, error if path in error else f"{path}: {error}")
-            failed = True
+    with ReadProgress(inputs, COMMAND) as bar:
+        for path in inputs:
+            if path != "-" and not os.path.exists(path):
+                report(COMMAND, f"open '{path}': No such file or directory")
+                failed = True
+                continue
+            errors: list[str] = []
+            frames += _frames(path, record_filter, time_range, errors, bar)
+            for error in errors:
+                report(COMMAND, error if path in error else f"{path}: {error}")
+                failed = True
     frame = pl.concat(frames) if frames else empty_frame().select(_COLUMNS)
     modes = [m.lower() for m in config.modes]
     sys.stdout.write(racount_report(frame.lazy(), modes))
