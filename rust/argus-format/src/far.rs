@@ -18,14 +18,25 @@ pub struct Far {
 impl Far {
     /// Serialize; the header's length is set from the DSRs.
     pub fn encode(&self, out: &mut Vec<u8>) {
+        self.encode_noting(out, |_| false);
+    }
+
+    /// [`Far::encode`], returning where in `out` the first DSR that `wanted`
+    /// picks starts.
+    pub fn encode_noting(&self, out: &mut Vec<u8>, wanted: impl Fn(&Dsr) -> bool) -> Option<usize> {
         let start = out.len();
+        let mut noted = None;
         self.header.encode(out);
         for d in &self.dsrs {
+            if noted.is_none() && wanted(d) {
+                noted = Some(out.len());
+            }
             d.encode(out);
         }
         out.extend_from_slice(&self.trailer);
         let words = ((out.len() - start) / 4) as u16;
         out[start + 2..start + 4].copy_from_slice(&words.to_be_bytes());
+        noted
     }
 
     /// A record from its DSRs.

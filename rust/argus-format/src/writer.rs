@@ -46,19 +46,24 @@ impl SensorWriter {
 
     pub fn flow(&mut self, r: &FlowRecord, out: &mut Vec<u8>) {
         let far = far_from_flow(r, &self.opts);
-        let mut rec = Vec::new();
-        far.encode(&mut rec);
-        if let Some(at) = tcp_init_window_offset(&far.dsrs) {
+        // Encoded in place at the end of `out`: no buffer of its own.
+        let start = out.len();
+        let init_window = far.encode_noting(out, |d| {
+            matches!(d, Dsr::Network(n)
+                if n.subtype == subtype::TCP_INIT && matches!(n.body, NetBody::TcpInit(_)))
+        });
+        if let Some(dsr_at) = init_window {
+            // header, status, seqbase, options
+            let at = dsr_at - start + 4 + 12;
             let stale = [
                 self.buf.get(at).copied().unwrap_or(0),
                 self.buf.get(at + 1).copied().unwrap_or(0),
             ];
             // htons of a value whose bytes were already in network order.
-            rec[at] = stale[1];
-            rec[at + 1] = stale[0];
+            out[start + at] = stale[1];
+            out[start + at + 1] = stale[0];
         }
-        self.remember(&rec);
-        out.extend_from_slice(&rec);
+        self.remember(&out[start..]);
     }
 
     pub fn status(&mut self, c: &MarCounters, out: &mut Vec<u8>) {
@@ -81,20 +86,4 @@ impl SensorWriter {
         }
         self.buf[..rec.len()].copy_from_slice(rec);
     }
-}
-
-/// Record offset of the window field of a TCP_INIT object, if there is one.
-fn tcp_init_window_offset(dsrs: &[Dsr]) -> Option<usize> {
-    let mut at = 4;
-    for d in dsrs {
-        if let Dsr::Network(n) = d
-            && n.subtype == subtype::TCP_INIT
-            && matches!(n.body, NetBody::TcpInit(_))
-        {
-            // header, status, seqbase, options
-            return Some(at + 4 + 12);
-        }
-        at += d.to_bytes().len();
-    }
-    None
 }

@@ -95,29 +95,34 @@ impl Metric {
         self.subtype & PKTS_BYTES_APP != 0
     }
 
-    fn values(&self) -> Vec<u64> {
+    /// The counters written, in order (at most 6), and how many there are.
+    fn values(&self) -> ([u64; 6], usize) {
         let (s, d, _) = shape(self.qual).unwrap_or((true, true, 8));
-        let mut v = Vec::new();
+        let mut v = [0u64; 6];
+        let mut n = 0;
         for (present, c) in [(s, self.src), (d, self.dst)] {
             if present {
-                v.push(c.pkts);
-                v.push(c.bytes);
+                v[n] = c.pkts;
+                v[n + 1] = c.bytes;
+                n += 2;
                 if self.app() {
-                    v.push(c.appbytes);
+                    v[n] = c.appbytes;
+                    n += 1;
                 }
             }
         }
-        v
+        (v, n)
     }
 
     pub fn encode(&self, out: &mut Vec<u8>) {
         let (_, _, width) = shape(self.qual).unwrap_or((true, true, 8));
-        let vals = self.values();
+        let (vals, n) = self.values();
+        let vals = &vals[..n];
         let nbytes = vals.len() * width;
         let len = 1 + nbytes.div_ceil(4);
         DsrHeader::new(dtype::METER, self.subtype, self.qual, len).encode(out);
         let at = out.len();
-        for v in vals {
+        for &v in vals {
             match width {
                 1 => out.push(v as u8),
                 2 => put_u16(out, v as u16),

@@ -67,11 +67,15 @@ impl DsrHeader {
         }
     }
     pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.bytes());
+    }
+    /// The header's 4 bytes.
+    pub fn bytes(&self) -> [u8; 4] {
         if self.subtype & LEN_16BITS != 0 {
-            out.extend_from_slice(&[self.dtype, self.subtype]);
-            out.extend_from_slice(&self.len.to_be_bytes());
+            let [hi, lo] = self.len.to_be_bytes();
+            [self.dtype, self.subtype, hi, lo]
         } else {
-            out.extend_from_slice(&[self.dtype, self.subtype, self.qual, self.len as u8]);
+            [self.dtype, self.subtype, self.qual, self.len as u8]
         }
     }
     /// Length in words as `ra` computes it while walking a record.

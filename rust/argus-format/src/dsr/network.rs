@@ -143,24 +143,28 @@ pub struct Network {
 
 impl Network {
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let mut body = Vec::new();
+        // The body goes straight into `out` behind a placeholder header whose
+        // length is filled in after (no buffer per record).
+        let at = out.len();
+        out.extend_from_slice(&[0; 4]);
+        let body = &mut *out;
         match &self.body {
             NetBody::TcpPerf(t) => {
                 for v in [t.status, t.state, t.options, t.synack_usec, t.ackdat_usec] {
-                    put_u32(&mut body, v);
+                    put_u32(body, v);
                 }
-                t.src.encode(&mut body);
-                t.dst.encode(&mut body);
+                t.src.encode(body);
+                t.dst.encode(body);
             }
             NetBody::TcpInit(t) => {
-                put_u32(&mut body, t.status);
-                put_u32(&mut body, t.seqbase);
-                put_u32(&mut body, t.options);
-                put_u16(&mut body, t.win);
+                put_u32(body, t.status);
+                put_u32(body, t.seqbase);
+                put_u32(body, t.options);
+                put_u16(body, t.win);
                 body.extend_from_slice(&[t.flags, t.winshift]);
             }
             NetBody::TcpStatus(t) => {
-                put_u32(&mut body, t.status);
+                put_u32(body, t.status);
                 body.extend_from_slice(&[t.src_flags, t.dst_flags, 0, 0]);
             }
             NetBody::Icmp(i) => {
@@ -172,8 +176,9 @@ impl Network {
             }
             NetBody::Bytes(b) => body.extend_from_slice(b),
         }
-        DsrHeader::new(dtype::NETWORK, self.subtype, self.qual, 1 + body.len() / 4).encode(out);
-        out.extend_from_slice(&body);
+        let body_len = out.len() - at - 4;
+        let h = DsrHeader::new(dtype::NETWORK, self.subtype, self.qual, 1 + body_len / 4);
+        out[at..at + 4].copy_from_slice(&h.bytes());
     }
 
     pub fn decode(h: &DsrHeader, b: &[u8]) -> Self {
