@@ -169,6 +169,31 @@ def _agr_stats() -> list[pl.Expr]:
     ]
 
 
+#: the AGR columns of aggregated records (racluster's own output read back, or a chunk's)
+AGR_COLUMNS = ("trans", "mean", "min", "max", "stddev")
+
+
+def _agr_combine() -> list[pl.Expr]:
+    """Aggregated input (rows that already hold ``trans`` records' statistics): min of the
+    minima, max of the maxima, and the count-weighted sums the mean and deviation come from."""
+    n = pl.col("trans").cast(pl.Float64)
+    mean, sd = pl.col("mean").cast(pl.Float64), pl.col("stddev").cast(pl.Float64)
+    return [
+        pl.col("min").min().alias("min"),
+        pl.col("max").max().alias("max"),
+        (mean * n).sum().alias("sum"),
+        (n * (sd * sd + mean * mean)).sum().alias("_sumsq"),
+    ]
+
+
+def _agr_combine_finish(out: pl.LazyFrame) -> pl.LazyFrame:
+    n = pl.col("trans").cast(pl.Float64)
+    mean = pl.when(n > 0).then(pl.col("sum") / n).otherwise(0.0)
+    out = out.with_columns(_f32e(mean).alias("mean"))
+    var = pl.when(n > 0).then(pl.col("_sumsq") / n - pl.col("mean") * pl.col("mean")).otherwise(0.0)
+    return out.with_columns(_f32e(var.abs().sqrt()).alias("stddev")).drop("_sumsq")
+
+
 def _agr_finish(out: pl.LazyFrame) -> pl.LazyFrame:
     """mean and stddev as 3.0.8 accumulates them: groups up to 16 records step by step (all
     groups of a size bucket at once, as polars expressions), the few larger ones by `_agr_fold`."""
@@ -460,6 +485,8 @@ def _aggregate(
     *,
     keep_state: bool = False,
 ) -> pl.LazyFrame:
+    # records that are aggregates already (read back from racluster, or merged chunk by chunk)
+    combine = has_trans and set(AGR_COLUMNS) <= set(columns)
     lf = lf.with_columns(_row_columns())
     lf = lf.with_columns(_hashed(c) for c in ("_conn", "_ipp", "_pp", "_fam"))
     aggs: list[pl.Expr] = [
@@ -468,7 +495,7 @@ def _aggregate(
         pl.col("ltime").max(),
         *(pl.col(c).sum() for c in COUNTERS if c in columns),
         (pl.col("trans").sum() if has_trans else pl.len()).cast(pl.UInt32).alias("trans"),
-        *_agr_stats(),
+        *(_agr_combine() if combine else _agr_stats()),
         pl.col("_idx").max().alias("_last"),
         *_group_aggs(),
     ]
@@ -485,7 +512,7 @@ def _aggregate(
             aggs += [*_addr.common_prefix_aggs(a), *_span(a)]
             firsts[a] = f"_{a}_first"
     skip = set(keep) | set(COUNTERS) | {"stime", "ltime", "dur", "flgs", "trans", "record", "state", "dir", "proto"}
-    skip |= {"sport", "dport", "saddr", "daddr", "_idx", "_fam", "_ipproto"}
+    skip |= {"sport", "dport", "saddr", "daddr", "_idx", "_fam", "_ipproto", *AGR_COLUMNS, "sum"}
     lasts: list[str] = []
     for c in columns:
         if c in skip:
@@ -496,7 +523,9 @@ def _aggregate(
             lasts.append(c)  # the last record's
 
     lf = lf.cache()  # read once: the groups and the first/last record values below share it
-    out = _agr_finish(lf.group_by(group_exprs).agg(aggs).cache())  # ordered by _first at the end
+    grouped = lf.group_by(group_exprs).agg(aggs)
+    # ordered by _first at the end
+    out = _agr_combine_finish(grouped) if combine else _agr_finish(grouped.cache())
     first_rows = lf.select(pl.col("_idx").alias("_first"), *(pl.col(c).alias(a) for c, a in firsts.items()))
     out = out.join(first_rows, on="_first", how="left")
     if "cause" in columns and "cause" not in keep:

@@ -67,8 +67,10 @@ def cluster_frame(lf: pl.LazyFrame, keys: list[str] | None, modes: list[str], co
     rmon = "rmon" in modes
     correct = True if "correct" in modes else False if "nocorrect" in modes else None
     if conf is not None:
-        raise CliError(f"-f {conf}: racluster.conf is not supported yet")
-    return racluster(lf, keys, correct=correct, rmon=rmon)
+        from argus_rs.analytics.cluster_conf import cluster_with_conf, read_cluster_conf
+
+        return cluster_with_conf(lf, read_cluster_conf(conf), keys=keys, rmon=rmon, correct=correct, name=conf)
+    return racluster(lf.drop("record"), keys, correct=correct, rmon=rmon)
 
 
 def run(words: list[str]) -> int:
@@ -80,7 +82,7 @@ def run(words: list[str]) -> int:
     fields = client.fields()
     if "rmon" in client.modes:
         fields = rmon_fields(fields)
-    lf = client.lazy().drop("record")
+    lf = client.lazy()  # the record bytes: for racluster.conf's rule filters
     try:
         merged = cluster_frame(lf, keys, client.modes, client.args.flow_conf)
         result = merged.collect(engine="streaming")

@@ -246,7 +246,8 @@ def _port(side: str, ctx: _Ctx) -> pl.Expr:
             .otherwise(col)
         )
     tcp, udp = port_names()
-    zero = col == "0"
+    # port 0 prints blank with port names, as 0 with -n (aggregates whose ports differed)
+    zero = (col == "0") & pl.lit(ctx.opts.nflag == 0)
     if ctx.opts.nflag == 1:
         named_tcp = col
         named_udp = col
