@@ -16,7 +16,18 @@ from typing import Annotated
 import typer
 
 from argus_rs._core import ArgusReadError
-from argus_rs.cli import argus_argv, argus_cmd, ra_argv, ra_cmd, racluster_cmd, racount_cmd, ramon_cmd, rasort_cmd
+from argus_rs.cli import (
+    argus_argv,
+    argus_cmd,
+    ra_argv,
+    ra_cmd,
+    rabins_cmd,
+    racluster_cmd,
+    racount_cmd,
+    ramon_cmd,
+    rasort_cmd,
+    rastrip_cmd,
+)
 from argus_rs.cli._common import EXIT_READ_ERROR, EXIT_USAGE, PROG, CliError, report, silence_stdout
 
 __all__ = ["app", "main"]
@@ -62,10 +73,15 @@ app.command(name=rasort_cmd.COMMAND, help=rasort_cmd.HELP)(rasort_cmd.rasort_com
 app.command(name=racluster_cmd.COMMAND, help=racluster_cmd.HELP)(racluster_cmd.racluster_command)
 app.command(name=ramon_cmd.COMMAND, help=ramon_cmd.HELP)(ramon_cmd.ramon_command)
 
+app.command(name=rabins_cmd.COMMAND, help=rabins_cmd.HELP)(rabins_cmd.rabins_command)
+app.command(name=rastrip_cmd.COMMAND, help=rastrip_cmd.HELP)(rastrip_cmd.rastrip)
+
 #: the subcommands that take ra's command line verbatim
 _RA_LIKE = frozenset(
     {ra_cmd.COMMAND, racount_cmd.COMMAND, rasort_cmd.COMMAND, racluster_cmd.COMMAND, ramon_cmd.COMMAND}
 )
+#: issue 5's binning/splitting clients (ra's command line too)
+_RA_LIKE |= {rabins_cmd.COMMAND, rastrip_cmd.COMMAND}
 _COMMANDS = frozenset({argus_cmd.COMMAND}) | _RA_LIKE
 
 
