@@ -197,3 +197,18 @@ def test_rejected_like_real_argus(run_cli: RunCli, demo_pcap: Path, tmp_path: Pa
     assert mine.stderr.count("\n") == 1
     assert f"{conf}:2: " in mine.stderr
     assert not ours.exists()
+
+
+def test_example_conf_is_valid() -> None:
+    """packaging/argus.conf: every line parses and every value passes its directive's check."""
+    from argus_rs.options import to_core_options
+
+    path = REPO_ROOT / "packaging" / "argus.conf"
+    settings = parse_conf(path.read_text(), str(path))
+    assert len(settings) > 20
+    for item in settings:
+        directive = DIRECTIVES[item.name]
+        if directive.status == "core":
+            to_core_options(**{directive.field: item.value})
+        else:
+            directive.parse(item.name, item.value)
