@@ -90,10 +90,20 @@ class ArgusBatches:
 
     @property
     def stats(self) -> dict[str, int]:
-        """files, records (flow records read), management_records (MARs skipped)."""
+        """files, records (flow records read), filtered_out (records the filter did not pass),
+        management_records (MARs skipped)."""
 
-def scan_argus(paths: list[str], batch_rows: int = 65536) -> ArgusBatches:
-    """Start reading Argus 3 record files (plain, gzip, bzip2, xz, zstd; ``"-"`` = stdin)."""
+def scan_argus(
+    paths: list[str],
+    batch_rows: int = 65536,
+    columns: list[str] | None = None,
+    filter: RecordFilter | None = None,
+) -> ArgusBatches:
+    """Start reading Argus 3 record files (plain, gzip, bzip2, xz, zstd; ``"-"`` = stdin) on a worker thread.
+
+    ``columns``: only these columns of :func:`record_schema` (schema order; ValueError for an
+    unknown name); ``filter``: only the records it passes (tested before any column is built).
+    """
 
 @final
 class ArgusWriter:

@@ -15,7 +15,7 @@ but edits to the other columns are not written back.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from argus_rs import _core
@@ -24,7 +24,7 @@ from argus_rs.io import DEFAULT_BATCH_ROWS, PathArg, ScanResult, _batch_rows, _f
 if TYPE_CHECKING:
     import polars as pl
 
-    from argus_rs._core import ArgusBatches, ArrowArrayExportable
+    from argus_rs._core import ArgusBatches, ArrowArrayExportable, RecordFilter
 
 __all__ = ["iter_argus", "read_argus", "scan_argus", "scan_argus_result", "write_argus"]
 
@@ -32,14 +32,56 @@ __all__ = ["iter_argus", "read_argus", "scan_argus", "scan_argus_result", "write
 RECORD_COLUMN = "record"
 
 
-def scan_argus_result(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> ScanResult:
-    """Read record files to the end: the records, the counters and the one-line errors (not raised)."""
-    batches: ArgusBatches = _core.scan_argus(_paths(path), _batch_rows(batch_rows))
+def _core_scan(
+    path: PathArg, batch_rows: int, columns: Sequence[str] | None, filter: str | RecordFilter | None
+) -> ArgusBatches:
+    """Start the core reader: only ``columns`` built, only the records ``filter`` passes."""
+    if isinstance(columns, str):
+        raise ValueError(f"columns={columns!r}: give a list of column names")
+    wanted = None if columns is None else list(dict.fromkeys(columns))
+    compiled = None
+    if isinstance(filter, str):
+        from argus_rs.filter import compile as compile_filter
+
+        compiled = compile_filter(filter)
+    elif filter is not None:
+        compiled = filter
+    return _core.scan_argus(_paths(path), _batch_rows(batch_rows), wanted, compiled)
+
+
+def _projected_frame(collected: list[ArrowArrayExportable], columns: Sequence[str] | None) -> pl.DataFrame:
+    frame = _frame(collected)
+    if columns is not None and not collected:
+        # no batch: the empty frame with just the wanted columns, in schema order
+        frame = frame.select([c for c in frame.columns if c in set(columns)])
+    return frame
+
+
+def scan_argus_result(
+    path: PathArg,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    columns: Sequence[str] | None = None,
+    filter: str | RecordFilter | None = None,
+) -> ScanResult:
+    """Read record files to the end: the records, the counters and the one-line errors (not raised).
+
+    ``columns`` and ``filter`` as for :func:`read_argus`.
+    """
+    batches = _core_scan(path, batch_rows, columns, filter)
     collected: list[ArrowArrayExportable] = list(batches)
-    return ScanResult(frame=_frame(collected), stats=dict(batches.stats), errors=list(batches.errors))
+    return ScanResult(
+        frame=_projected_frame(collected, columns), stats=dict(batches.stats), errors=list(batches.errors)
+    )
 
 
-def read_argus(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> pl.DataFrame:
+def read_argus(
+    path: PathArg,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    columns: Sequence[str] | None = None,
+    filter: str | RecordFilter | None = None,
+) -> pl.DataFrame:
     """Read one Argus 3 record file or several (``"-"`` = standard input) into a DataFrame.
 
     Management records (MARs) are skipped; flow records become rows with the
@@ -47,26 +89,53 @@ def read_argus(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> pl.Dat
     if a file could not be read completely (missing, not Argus data, truncated,
     corrupt): its message names the file and the byte offset, and its
     ``partial`` attribute holds the records read before the damage.
+
+    Fast paths (the reader runs in Rust on a worker thread, without the GIL):
+
+    - ``columns=["saddr", "bytes", ...]``: build only these columns (in schema
+      order; ValueError for a name not in docs/schema.md).  Each column costs
+      reading time, the text ones (addresses, ports, flags, state) most;
+      ``record`` alone is a plain copy of the bytes.  Sorting, aggregating and
+      printing need few: ask for those.
+    - ``filter="tcp and dst port 443"`` (ra's filter language, or a compiled
+      :func:`argus_rs.filter.compile`): only the records it passes, tested on
+      the record before any column is built (much cheaper than filtering the
+      frame afterwards when it selects few).
     """
-    result = scan_argus_result(path, batch_rows=batch_rows)
+    result = scan_argus_result(path, batch_rows=batch_rows, columns=columns, filter=filter)
     if result.errors:
         raise _read_error(result.errors, result.frame)
     return result.frame
 
 
-def iter_argus(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[ArrowArrayExportable]:
-    """Yield the flow records of record files as Arrow record batches; raise ArgusReadError at the end on errors."""
-    batches: ArgusBatches = _core.scan_argus(_paths(path), _batch_rows(batch_rows))
+def iter_argus(
+    path: PathArg,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    columns: Sequence[str] | None = None,
+    filter: str | RecordFilter | None = None,
+) -> Iterator[ArrowArrayExportable]:
+    """Yield the flow records of record files as Arrow record batches; raise ArgusReadError at the end on errors.
+
+    ``columns`` and ``filter`` as for :func:`read_argus`; the next batch is read
+    on a worker thread while the caller works on this one.
+    """
+    batches = _core_scan(path, batch_rows, columns, filter)
     yield from batches
     if batches.errors:
         raise _read_error(list(batches.errors), None)
 
 
-def scan_argus(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> pl.LazyFrame:
+def scan_argus(
+    path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS, filter: str | RecordFilter | None = None
+) -> pl.LazyFrame:
     """A LazyFrame over record files that streams them batch by batch (for inputs larger than memory).
 
-    Files are read when the frame is collected (or sunk); projections and
-    filters are applied batch by batch.  A read error raises ArgusReadError
+    Files are read when the frame is collected (or sunk); polars' projection
+    is passed down to the reader (only the columns the query uses are built:
+    ``scan_argus(f).select("saddr", "bytes")`` reads two), its predicates are
+    applied batch by batch.  ``filter`` (ra's language) is tested by the
+    reader, as for :func:`read_argus`.  A read error raises ArgusReadError
     from ``collect``.
     """
     import polars as pl
@@ -75,12 +144,22 @@ def scan_argus(path: PathArg, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> pl.Laz
     paths = _paths(path)
     rows = _batch_rows(batch_rows)
     schema = empty_frame().schema
+    if isinstance(filter, str):
+        from argus_rs.filter import compile as compile_filter
+
+        filter = compile_filter(filter)  # errors at the call, not at collect
 
     def source(
         with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, batch_size: int | None
     ) -> Iterator[pl.DataFrame]:
         left = n_rows
-        for batch in iter_argus(paths, batch_rows=batch_size or rows):
+        columns = None
+        if with_columns is not None:
+            needed = set(with_columns)
+            if predicate is not None:
+                needed.update(predicate.meta.root_names())
+            columns = [c for c in schema.names() if c in needed]
+        for batch in iter_argus(paths, batch_rows=batch_size or rows, columns=columns, filter=filter):
             frame = pl.DataFrame(batch)
             if predicate is not None:
                 frame = frame.filter(predicate)

@@ -28,6 +28,7 @@ import typer
 
 from argus_rs.cli._common import PROG, CliError, one_line, report, silence_stdout, time_range_option
 from argus_rs.cli.ra_argv import RaArgs, parse
+from argus_rs.cli.ra_remote import REMOTE_INPUT, remote_frames, split_filter
 from argus_rs.rarc import RaConfig
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ class _State:
     limit_hit: bool = False  # ra's eNflag has become 0 (stop after the next record)
     matched_any: bool = False
     errors: int = 0
+    file_records: int = 0  # flow records read from the last file
 
 
 def _print_options(config: RaConfig) -> PrintOptions:
@@ -362,23 +364,75 @@ def _close(output: _Output) -> None:
         sys.stdout.flush()
 
 
-def _batches(path: str, state: _State) -> Iterator[pl.DataFrame]:
+def _batches(path: str, state: _State, read: _Read) -> Iterator[pl.DataFrame]:
     """The flow records of one file, batch by batch; its read errors reported (exit 2 at the end)."""
     import polars as pl
 
     from argus_rs import _core
 
-    batches = _core.scan_argus([path], BATCH_ROWS)
+    batches = _core.scan_argus([path], BATCH_ROWS, read.columns, read.record_filter)
     for batch in batches:
         frame = pl.DataFrame(batch)
         if frame.height:
             yield frame
     stats = dict(batches.stats)
     state.mars += int(stats.get("management_records", 0))
+    # flow records the reader's filter dropped: read, counted, not passed
+    state.fars += int(stats.get("filtered_out", 0))
+    state.file_records = int(stats.get("records", 0))
     for error in batches.errors:
         shown = "(stdin)" if path == "-" else path
         report(COMMAND, error if shown in error or path in error else f"{shown}: {error}")
         state.errors += 1
+
+
+@dataclass
+class _Read:
+    """What the reader does before Python sees a record (the fast path)."""
+
+    #: the columns to build (None: all of them)
+    columns: list[str] | None = None
+    #: ra's filter, tested by the reader (None: every record comes, with its match flag tested here)
+    record_filter: RecordFilter | None = None
+
+
+def _read_plan(
+    config: RaConfig,
+    record_filter: RecordFilter | None,
+    printer: _Printer | None,
+    outputs: list[_Output],
+    time_range: TimeRange | None,
+) -> _Read:
+    """The columns the run reads and whether the reader may apply the filter.
+
+    The reader drops the records the filter does not pass unless -N counts
+    the input stream (ra's input window and its stop need the record after
+    the limit, matched or not).
+    """
+    from argus_rs.ra.columns import columns_for, record_columns
+
+    read = _Read()
+    start, end = config.first_n
+    if start <= 0 and end < 0:
+        read.record_filter = record_filter
+    wanted: set[str] = set()
+    if printer is not None and not config.quiet:
+        if printer.mode == "xml":
+            return read
+        wanted.update(columns_for(printer.fields, printer.opts))
+    for output in outputs:
+        if output.fmt != "argus":
+            return read
+        wanted.update(("record", "stime", "ltime"))
+    if record_filter is not None and read.record_filter is None:
+        wanted.add("record")
+    if time_range is not None:
+        wanted.update(("stime", "ltime"))
+    if config.summary:
+        wanted.update(("pkts", "bytes"))
+    # a batch needs a column to have rows: seq is the cheapest
+    read.columns = [c for c in record_columns() if c in wanted] or ["seq"]
+    return read
 
 
 @dataclass
@@ -389,6 +443,7 @@ class _Run:
     time_range: TimeRange | None
     printer: _Printer | None
     outputs: list[_Output]
+    read: _Read = field(default_factory=_Read)
     state: _State = field(default_factory=_State)
 
     # ra's -N on the input stream: (skip counts <= start, stop once the count passes end)
@@ -442,7 +497,7 @@ class _Run:
 
         state = self.state
         state.fars += frame.height
-        if self.record_filter is not None:
+        if self.record_filter is not None and self.read.record_filter is None:
             matched = pl.Series(self.record_filter.mask(frame.get_column("record"))).fill_null(False)
         else:
             matched = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
@@ -533,13 +588,11 @@ def run(args: RaArgs, output_format: str | None) -> int:
     config = args.config
     if args.help:
         raise CliError("usage: argus-rs ra --help", EXIT_ERROR)
-    if args.remote is not None:
-        raise CliError(f"-S {args.remote}: reading from a remote argus is not supported yet (issue 7)")
     mode = _modes(config)
     _set_timezone(config.timezone)
     fields = _fields(config, config.field_words)
     opts = _print_options(config)
-    filter_text = args.filter_text
+    send_filter, filter_text = split_filter(args.filter_text, bool(args.remotes))
     record_filter = _compile(filter_text, "") if filter_text else None
     if args.dump_filter:
         from argus_rs.filter import parse_filter
@@ -557,25 +610,34 @@ def run(args: RaArgs, output_format: str | None) -> int:
     if args.read_seen and not config.inputs:
         raise CliError("no input files")
     inputs = _expand_inputs(config.inputs)
+    if args.remotes:
+        inputs.append(REMOTE_INPUT)  # the -S sources, merged, after any -r files
     if config.first_n[1] == 0:
         inputs = []  # ra's -N 0: no file is read
     if not inputs:
         if sys.stdin.isatty():
             raise CliError("no input: give one or more -r FILE (- = standard input)")
         inputs = ["-"]
-    run = _Run(config, record_filter, _mar_passes(filter_text), time_range, printer, outputs)
+    read = _read_plan(config, record_filter, printer, outputs, time_range)
+    run = _Run(config, record_filter, _mar_passes(filter_text), time_range, printer, outputs, read)
     state = run.state
     try:
         for path in inputs:
             if state.stop:
                 break
-            if path != "-" and not os.path.exists(path):
+            if path not in ("-", REMOTE_INPUT) and not os.path.exists(path):
                 report(COMMAND, f"open '{path}': No such file or directory")
                 state.errors += 1
                 continue
             mars_before = state.mars
             opened = False
-            for frame in _batches(path, state):
+            state.file_records = 0
+            frames = (
+                remote_frames(args.remotes, send_filter, state, lambda e: report(COMMAND, e), _local_filter(run))
+                if path == REMOTE_INPUT
+                else _batches(path, state, read)
+            )
+            for frame in frames:
                 if not opened:
                     run.file_opened()
                     opened = True
@@ -584,7 +646,7 @@ def run(args: RaArgs, output_format: str | None) -> int:
                     break
             if not run.state.stop:
                 mars = state.mars - mars_before
-                if not opened and mars:
+                if not opened and (mars or state.file_records):
                     run.file_opened()
                     opened = True
                 # the file's opening MAR is read twice by ra's counters; the others are at its end
@@ -612,6 +674,12 @@ def run(args: RaArgs, output_format: str | None) -> int:
     if filter_text:
         return EXIT_MATCH if state.count > 1 else EXIT_NO_MATCH
     return EXIT_MATCH if state.files else EXIT_NO_MATCH
+
+
+def _local_filter(run: _Run) -> RecordFilter | None:
+    """The filter remote frames need here: the one the reader would have applied to a file."""
+    read = getattr(run, "read", None)
+    return getattr(read, "record_filter", None)
 
 
 def _with_stdout(config: RaConfig) -> RaConfig:

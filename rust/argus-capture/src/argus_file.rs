@@ -75,14 +75,24 @@ impl ArgusFileReader {
 
     /// The next record, `Ok(None)` at the end, or the one-line error that ends the input.
     pub fn next_record(&mut self) -> Result<Option<RawRecord>, String> {
+        let mut bytes = Vec::new();
+        Ok(self
+            .next_record_into(&mut bytes)?
+            .map(|offset| RawRecord { offset, bytes }))
+    }
+
+    /// [`Self::next_record`] into a buffer the caller reuses (no allocation
+    /// per record): the record's bytes replace `bytes`; its offset is returned.
+    pub fn next_record_into(&mut self, bytes: &mut Vec<u8>) -> Result<Option<u64>, String> {
         if self.done {
             return Ok(None);
         }
         let at = self.offset;
         // the header, and at the stream start the START MAR's cookie too
         let want = if at == 0 { FIRST_HEAD_LEN } else { HEADER_LEN };
-        let mut bytes = vec![0u8; want];
-        let got = read_full(&mut self.inner, &mut bytes).map_err(|e| self.io_fail(at, e))?;
+        bytes.clear();
+        bytes.resize(want, 0);
+        let got = read_full(&mut self.inner, bytes).map_err(|e| self.io_fail(at, e))?;
         if got == 0 {
             self.done = true;
             return Ok(None);
@@ -97,7 +107,7 @@ impl ArgusFileReader {
             ));
         }
         bytes.truncate(got);
-        let n = record_len(at as usize, &bytes).map_err(|kind| self.fail(at, kind))?;
+        let n = record_len(at as usize, bytes).map_err(|kind| self.fail(at, kind))?;
         let head = bytes.len();
         bytes.resize(n, 0);
         let got =
@@ -112,7 +122,7 @@ impl ArgusFileReader {
             ));
         }
         self.offset += n as u64;
-        Ok(Some(RawRecord { offset: at, bytes }))
+        Ok(Some(at))
     }
 
     fn io_fail(&mut self, at: u64, e: io::Error) -> String {

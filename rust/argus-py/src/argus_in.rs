@@ -3,85 +3,206 @@
 //! Each flow record is mapped back to a FlowRecord for the columns; its
 //! bytes go, unchanged, into the `record` column, so that writing the rows
 //! again gives the same file. MARs are not flows and are skipped.
+//!
+//! The files are read on a worker thread that builds the next batch while
+//! Python works on the last one. An ra filter given to `scan_argus` is
+//! tested there, on the record as read, before any column is built; only
+//! the projected columns are built for the records that pass.
 
-use crate::batch::{Shown, records_to_batch, shown_of};
+use crate::batch::{BatchBuilder, Projection, shown_of};
+use crate::filter::{RecordFilter, far_matches};
 use crate::scan::poisoned;
-use argus_capture::argus_file::{ArgusFileReader, RawRecord};
-use argus_core::record::FlowRecord;
+use argus_capture::argus_file::ArgusFileReader;
+use argus_core::filter::Node;
 use argus_format::Far;
 use argus_format::map::flow_from_far;
+use arrow_array::RecordBatch;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyRecordBatch;
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-/// Records read between checks for Ctrl-C.
-const SIGNAL_CHECK_RECORDS: usize = 1 << 15;
+/// How long `__next__` waits for the worker between checks for Ctrl-C.
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
-struct Files {
-    paths: Vec<String>,
-    next: usize,
-    reader: Option<ArgusFileReader>,
+/// Batches built ahead of the one Python holds.
+const AHEAD: usize = 1;
+
+/// What the worker has seen so far (read by `stats` and `errors`).
+#[derive(Default)]
+struct Counters {
     errors: Vec<String>,
     files_read: usize,
+    /// Flow records read (whether or not the filter passed them).
     records: u64,
+    /// Flow records the filter did not pass (no row made).
+    filtered_out: u64,
     mars: u64,
 }
 
-impl Files {
-    /// The next record of any input; `None` once every input is done.
-    fn next_record(&mut self) -> Option<RawRecord> {
+/// The reading side: files in turn, one reused record buffer.
+struct Reader {
+    paths: Vec<String>,
+    next: usize,
+    file: Option<ArgusFileReader>,
+    counters: Arc<Mutex<Counters>>,
+}
+
+impl Reader {
+    /// The next record of any input into `buf` (its byte offset); `None`
+    /// once every input is done. Open and read errors are noted and the
+    /// next file is read.
+    fn next_record(&mut self, buf: &mut Vec<u8>) -> Option<u64> {
         loop {
-            if self.reader.is_none() {
-                if self.next >= self.paths.len() {
-                    return None;
-                }
-                let path = &self.paths[self.next];
+            if self.file.is_none() {
+                let path = self.paths.get(self.next)?;
                 self.next += 1;
                 match ArgusFileReader::open(path) {
                     Ok(r) => {
-                        self.files_read += 1;
-                        self.reader = Some(r);
+                        self.note(|c| c.files_read += 1);
+                        self.file = Some(r);
                     }
                     Err(e) => {
-                        self.errors.push(e);
+                        self.note(|c| c.errors.push(e));
                         continue;
                     }
                 }
             }
-            let reader = self.reader.as_mut()?;
-            match reader.next_record() {
-                Ok(Some(rec)) => return Some(rec),
-                Ok(None) => self.reader = None,
+            let file = self.file.as_mut()?;
+            match file.next_record_into(buf) {
+                Ok(Some(offset)) => return Some(offset),
+                Ok(None) => self.file = None,
                 Err(e) => {
-                    self.errors.push(e);
-                    self.reader = None;
+                    self.note(|c| c.errors.push(e));
+                    self.file = None;
                 }
             }
         }
+    }
+
+    fn note(&self, f: impl FnOnce(&mut Counters)) {
+        if let Ok(mut c) = self.counters.lock() {
+            f(&mut c)
+        }
+    }
+}
+
+/// A flow record: FAR, NetFlow-derived or event record (what ra prints).
+fn is_flow(bytes: &[u8]) -> bool {
+    matches!(bytes.first().map(|b| b & 0xf0), Some(0x10 | 0x30 | 0x40))
+}
+
+/// The worker: read, test, build, send, until the inputs end, the receiver
+/// is gone or `cancel` is set.
+fn work(
+    mut reader: Reader,
+    rows: usize,
+    projection: Projection,
+    filter: Option<Node>,
+    cancel: Arc<AtomicBool>,
+    tx: SyncSender<RecordBatch>,
+) {
+    let mut buf = Vec::new();
+    let mut builder = BatchBuilder::new(rows, &projection);
+    let decode = projection.needs_decode() || filter.is_some();
+    let (mut records, mut filtered_out, mut mars) = (0u64, 0u64, 0u64);
+    let publish = |reader: &Reader, records: &mut u64, filtered: &mut u64, mars: &mut u64| {
+        reader.note(|c| {
+            c.records += std::mem::take(records);
+            c.filtered_out += std::mem::take(filtered);
+            c.mars += std::mem::take(mars);
+        })
+    };
+    while let Some(offset) = reader.next_record(&mut buf) {
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        if !is_flow(&buf) {
+            mars += 1;
+            continue;
+        }
+        records += 1;
+        if decode {
+            let far = Far::decode(&buf, offset as usize);
+            let mut r = flow_from_far(&far);
+            if let Some(node) = &filter
+                && !far_matches(node, &far, &mut r)
+            {
+                filtered_out += 1;
+                continue;
+            }
+            builder.push(&r, &buf, shown_of(&far));
+        } else {
+            builder.push_record(&buf);
+        }
+        if builder.len() >= rows {
+            publish(&reader, &mut records, &mut filtered_out, &mut mars);
+            let full = std::mem::replace(&mut builder, BatchBuilder::new(rows, &projection));
+            if tx.send(full.finish()).is_err() {
+                return;
+            }
+        }
+    }
+    publish(&reader, &mut records, &mut filtered_out, &mut mars);
+    if builder.len() > 0 {
+        let _ = tx.send(builder.finish());
     }
 }
 
 #[pyclass(module = "argus_rs._core")]
 pub struct ArgusBatches {
-    files: Mutex<Files>,
-    batch_rows: usize,
+    batches: Mutex<Receiver<RecordBatch>>,
+    counters: Arc<Mutex<Counters>>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Drop for ArgusBatches {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
 }
 
 #[pyfunction]
-#[pyo3(signature = (paths, batch_rows=65536))]
-pub fn scan_argus(paths: Vec<String>, batch_rows: usize) -> ArgusBatches {
-    ArgusBatches {
-        files: Mutex::new(Files {
-            paths,
-            next: 0,
-            reader: None,
-            errors: Vec::new(),
-            files_read: 0,
-            records: 0,
-            mars: 0,
-        }),
-        batch_rows: batch_rows.max(1),
-    }
+#[pyo3(signature = (paths, batch_rows=65536, columns=None, filter=None))]
+pub fn scan_argus(
+    paths: Vec<String>,
+    batch_rows: usize,
+    columns: Option<Vec<String>>,
+    filter: Option<PyRef<'_, RecordFilter>>,
+) -> PyResult<ArgusBatches> {
+    let projection = match columns {
+        None => Projection::all(),
+        Some(names) => Projection::of(&names).map_err(PyValueError::new_err)?,
+    };
+    let node = filter.map(|f| f.node.clone());
+    let counters = Arc::new(Mutex::new(Counters::default()));
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = sync_channel(AHEAD);
+    let reader = Reader {
+        paths,
+        next: 0,
+        file: None,
+        counters: counters.clone(),
+    };
+    let rows = batch_rows.max(1);
+    let stop = cancel.clone();
+    std::thread::Builder::new()
+        .name("argus-read".into())
+        .spawn(move || work(reader, rows, projection, node, stop, tx))
+        .map_err(|e| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "cannot start the reader thread: {e}"
+            ))
+        })?;
+    Ok(ArgusBatches {
+        batches: Mutex::new(rx),
+        counters,
+        cancel,
+    })
 }
 
 #[pymethods]
@@ -91,59 +212,34 @@ impl ArgusBatches {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<PyRecordBatch>> {
-        let want = self.batch_rows;
-        let mut records: Vec<FlowRecord> = Vec::new();
-        let mut far: Vec<Vec<u8>> = Vec::new();
-        let mut shown: Vec<Shown> = Vec::new();
         loop {
-            let end = py.detach(|| -> Result<bool, ()> {
-                let mut files = self.files.lock().map_err(|_| ())?;
-                for _ in 0..SIGNAL_CHECK_RECORDS {
-                    if records.len() >= want {
-                        return Ok(false);
-                    }
-                    let Some(rec) = files.next_record() else {
-                        return Ok(true);
-                    };
-                    if !rec.is_flow() {
-                        files.mars += 1;
-                        continue;
-                    }
-                    let f = Far::decode(&rec.bytes, rec.offset as usize);
-                    records.push(flow_from_far(&f));
-                    shown.push(shown_of(&f));
-                    far.push(rec.bytes);
-                    files.records += 1;
-                }
-                Ok(false)
+            let got = py.detach(|| {
+                let rx = self.batches.lock().map_err(|_| ())?;
+                Ok(rx.recv_timeout(SIGNAL_CHECK))
             });
-            let end = end.map_err(|_| poisoned())?;
-            py.check_signals()?;
-            if end || records.len() >= want {
-                break;
+            match got.map_err(|_: ()| poisoned())? {
+                Ok(batch) => return Ok(Some(PyRecordBatch::new(batch))),
+                Err(RecvTimeoutError::Timeout) => py.check_signals()?,
+                Err(RecvTimeoutError::Disconnected) => return Ok(None),
             }
         }
-        if records.is_empty() {
-            return Ok(None);
-        }
-        let batch = py.detach(|| records_to_batch(&records, &far, |i| shown[i]));
-        Ok(Some(PyRecordBatch::new(batch)))
     }
 
     /// One-line errors met so far (file and byte offset); reading goes on
     /// with the next file.
     #[getter]
     fn errors(&self) -> PyResult<Vec<String>> {
-        Ok(self.files.lock().map_err(|_| poisoned())?.errors.clone())
+        Ok(self.counters.lock().map_err(|_| poisoned())?.errors.clone())
     }
 
     #[getter]
-    fn stats(&self) -> PyResult<std::collections::HashMap<&'static str, u64>> {
-        let f = self.files.lock().map_err(|_| poisoned())?;
+    fn stats(&self) -> PyResult<HashMap<&'static str, u64>> {
+        let c = self.counters.lock().map_err(|_| poisoned())?;
         Ok([
-            ("files", f.files_read as u64),
-            ("records", f.records),
-            ("management_records", f.mars),
+            ("files", c.files_read as u64),
+            ("records", c.records),
+            ("filtered_out", c.filtered_out),
+            ("management_records", c.mars),
         ]
         .into_iter()
         .collect())

@@ -178,15 +178,24 @@ fn node(t: &Bound<'_, PyAny>) -> PyResult<Node> {
     }
 }
 
-/// A flow record from FAR bytes, as the filter needs it: what `flow_from_far`
-/// gives, plus the sensor's RTP/RTCP label (NETWORK DSR subtype). `None` for
-/// bytes that are not a flow record.
+/// A flow record from FAR bytes, as the filter needs it (see [`filter_view`]).
+/// `None` for bytes that are not a flow record.
 fn record(b: &[u8]) -> Option<FlowRecord> {
     if b.len() < 4 || !matches!(b[0] & 0xf0, 0x10 | 0x30 | 0x40) {
         return None;
     }
     let far = Far::decode(b, 0);
     let mut r = argus_format::map::flow_from_far(&far);
+    filter_view(&far, &mut r);
+    Some(r)
+}
+
+/// Turns `r` (what `flow_from_far` gives for `far`) into what the filter
+/// tests: plus the sensor's RTP/RTCP label (NETWORK DSR subtype); ARP
+/// records read reply-first keep their ENCAPS and JITTER data as stored
+/// (flow_from_far turns them around whole; ra does not). Applying it twice
+/// gives `r` back, except for the label.
+fn filter_view(far: &Far, r: &mut FlowRecord) {
     for d in &far.dsrs {
         match d {
             Dsr::Network(n) => match n.subtype {
@@ -194,8 +203,6 @@ fn record(b: &[u8]) -> Option<FlowRecord> {
                 NET_RTCP => r.app = AppClass::Rtcp,
                 _ => {}
             },
-            // flow_from_far turns reply-first ARP records around whole; ra keeps
-            // their ENCAPS and JITTER data as stored
             Dsr::Flow(f) if f.reversed() && matches!(r.key.kind, KeyKind::Arp | KeyKind::Rarp) => {
                 std::mem::swap(&mut r.src.encaps, &mut r.dst.encaps);
                 std::mem::swap(&mut r.src.jitter_active, &mut r.dst.jitter_active);
@@ -204,7 +211,17 @@ fn record(b: &[u8]) -> Option<FlowRecord> {
             _ => {}
         }
     }
-    Some(r)
+}
+
+/// Does the flow record `r`, read from `far` by `flow_from_far`, pass
+/// `node`? `r` is left as it was (no copy made).
+pub(crate) fn far_matches(node: &Node, far: &Far, r: &mut FlowRecord) -> bool {
+    let app = r.app;
+    filter_view(far, r);
+    let pass = node.matches(r);
+    filter_view(far, r);
+    r.app = app;
+    pass
 }
 
 fn eval_all(node: &Node, a: &dyn Array) -> Result<BooleanArray, String> {
