@@ -392,6 +392,7 @@ def racluster(
     *,
     correct: bool | None = None,
     rmon: bool = False,
+    rmon_rows: bool = False,
 ) -> pl.LazyFrame:
     """Aggregate flow records as ``racluster [-m keys] [-M correct|nocorrect] [-M rmon]`` does.
 
@@ -406,6 +407,8 @@ def racluster(
     ``rmon`` (``-M rmon``, e.g. with ``"saddr"``: per-host totals) counts every record twice,
     as it is and turned around (source and destination swapped), so that each host's group
     holds its outgoing (``spkts``, ``sbytes``) and incoming (``dpkts``, ``dbytes``) traffic.
+    ``rmon_rows``: the input is rmon's output already (merged again, e.g. chunk by chunk):
+    not doubled again, but one-way states kept as rmon keeps them.
     """
     lf = lf.lazy()
     columns = lf.collect_schema().names()
@@ -464,7 +467,7 @@ def racluster(
         by_address = any(_KEY_RE.match(k) for k in kl)
         group_exprs = [kind, *exprs] if by_address else exprs
 
-    return _aggregate(lf, group_exprs, keep, columns, has_trans, keep_state=rmon)
+    return _aggregate(lf, group_exprs, keep, columns, has_trans, keep_state=rmon or rmon_rows)
 
 
 def _rmon_records(lf: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:

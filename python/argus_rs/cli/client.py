@@ -21,7 +21,7 @@ from argus_rs.cli.ra_argv import RaArgs, parse
 if TYPE_CHECKING:
     import polars as pl
 
-    from argus_rs._core import RecordFilter
+    from argus_rs._core import ArgusBatches, RecordFilter
     from argus_rs.ra import FieldSpec
     from argus_rs.timerange import TimeRange
 
@@ -53,6 +53,7 @@ class Client:
     errors: int = 0
     matched: int = 0
     progress_enabled: bool | None = None
+    batch_rows: int = BATCH_ROWS
     _read: list[int] = field(default_factory=lambda: [0])
 
     # -- input ----------------------------------------------------------------------------
@@ -61,7 +62,6 @@ class Client:
         """The selected records of every input, batch by batch (``columns``: keep only these)."""
         import polars as pl
 
-        from argus_rs import _core
         from argus_rs.cli.progress import ReadProgress
 
         start, end = self.args.config.first_n
@@ -74,13 +74,13 @@ class Client:
                     self.errors += 1
                     continue
                 bar.file(path)
-                scanned = _core.scan_argus([path], BATCH_ROWS)
+                scanned, in_core = self._scan(path, columns)
                 for batch in scanned:
                     frame = pl.DataFrame(batch)
                     bar.records(frame.height)
-                    frame = self._select(frame, start, end)
+                    frame = self._select(frame, start, end, filtered=in_core)
                     if frame.height:
-                        yield frame if columns is None else frame.select(columns)
+                        yield frame if columns is None or in_core else frame.select(columns)
                     if end >= 0 and self.matched >= end:
                         break
                 for error in scanned.errors:
@@ -88,12 +88,22 @@ class Client:
                     report(self.command, error if shown in error or path in error else f"{shown}: {error}")
                     self.errors += 1
 
-    def _select(self, frame: pl.DataFrame, start: int, end: int) -> pl.DataFrame:
+    def _scan(self, path: str, columns: list[str] | None) -> tuple[ArgusBatches, bool]:
+        """Start reading ``path``: with the core's column projection and filter when this build
+        has them (True), else every column, filtered here (False)."""
+        from argus_rs import _core
+
+        try:
+            return _core.scan_argus([path], self.batch_rows, columns, self.record_filter), True
+        except TypeError:  # an extension without projection
+            return _core.scan_argus([path], self.batch_rows), False
+
+    def _select(self, frame: pl.DataFrame, start: int, end: int, *, filtered: bool) -> pl.DataFrame:
         import polars as pl
 
         if not frame.height:
             return frame
-        if self.record_filter is not None:
+        if self.record_filter is not None and not filtered:
             keep = pl.Series(self.record_filter.mask(frame.get_column("record"))).fill_null(False)
             frame = frame.filter(keep)
         if frame.height and (start > 0 or end >= 0):
@@ -108,6 +118,13 @@ class Client:
         if self.time_range is not None and frame.height:
             frame = frame.filter(self.time_range.mask(frame))
         return frame
+
+    @staticmethod
+    def without_record() -> list[str]:
+        """Every record column but the record bytes (what printing an aggregate needs)."""
+        from argus_rs.io import empty_frame
+
+        return [c for c in empty_frame().columns if c != "record"]
 
     def lazy(self, columns: list[str] | None = None) -> pl.LazyFrame:
         """The selected records as a LazyFrame that streams the files when collected."""

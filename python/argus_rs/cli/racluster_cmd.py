@@ -9,13 +9,14 @@ ra's options are read as ``argus-rs ra`` reads them; the merge is
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from argus_rs.cli._common import CliError
-from argus_rs.cli.client import open_client
+from argus_rs.cli.client import Client, open_client
 from argus_rs.ra.fields import FieldSpec
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ HELP = (
     "-r FILE ... [-m KEY ...] [-M rmon|correct|nocorrect] [-f racluster.conf] [-s FIELDS] [-n] "
     "[-t RANGE] [-N N] [-w OUT] [- FILTER]. Keys and merge rules: see docs/analytics.md."
 )
+
+#: records merged per step by the command (the rest of the input waits on disk)
+CHUNK_ROWS = 200_000
 
 _OWN_MODES = ("rmon", "correct", "nocorrect", "norep", "ind", "replace", "preserve", "nopreserve")
 
@@ -82,13 +86,67 @@ def run(words: list[str]) -> int:
     fields = client.fields()
     if "rmon" in client.modes:
         fields = rmon_fields(fields)
-    lf = client.lazy()  # the record bytes: for racluster.conf's rule filters
     try:
-        merged = cluster_frame(lf, keys, client.modes, client.args.flow_conf)
-        result = merged.collect(engine="streaming")
+        if client.args.flow_conf is None:
+            result = _chunked(client, keys)
+        else:
+            lf = client.lazy()  # with the record bytes: for racluster.conf's rule filters
+            result = cluster_frame(lf, keys, client.modes, client.args.flow_conf).collect(engine="streaming")
     except ValueError as exc:
         raise CliError(str(exc)) from None
     return client.emit(result, fields)
+
+
+def chunk_rows() -> int:
+    """Records merged per step (ARGUS_RS_CHUNK_ROWS overrides): the memory bound of racluster."""
+    try:
+        return max(int(os.environ.get("ARGUS_RS_CHUNK_ROWS", "")), 1)
+    except ValueError:
+        return CHUNK_ROWS
+
+
+def _chunked(client: Client, keys: list[str] | None) -> pl.DataFrame:
+    """racluster over the input chunk by chunk: each chunk's records are merged, and the merged
+    rows of all chunks are merged again (racluster merges aggregated records too), so memory
+    holds one chunk and the groups, whatever the size of the input."""
+    import polars as pl
+
+    from argus_rs.analytics import racluster
+
+    rmon = "rmon" in client.modes
+    correct = True if "correct" in client.modes else False if "nocorrect" in client.modes else None
+    step = chunk_rows()
+    client.batch_rows = min(client.batch_rows, step)
+    merged: list[pl.DataFrame] = []
+    pending: list[pl.DataFrame] = []
+    rows = 0
+
+    def flush() -> None:
+        nonlocal rows
+        if pending:
+            chunk = pl.concat(pending, how="vertical_relaxed")
+            merged.append(racluster(chunk, keys, correct=correct, rmon=rmon).collect())
+            pending.clear()
+            rows = 0
+
+    def again(parts: list[pl.DataFrame]) -> pl.DataFrame:
+        # merged rows are merged by the same keys (rmon's rows are turned around already)
+        frame = pl.concat(parts, how="vertical_relaxed")
+        return racluster(frame, keys, correct=correct, rmon_rows=rmon).collect()
+
+    for batch in client.batches(client.without_record()):
+        pending.append(batch)
+        rows += batch.height
+        if rows >= step:
+            flush()
+            if sum(m.height for m in merged) >= step:
+                merged[:] = [again(merged)]
+    flush()
+    if not merged:
+        from argus_rs.io import empty_frame
+
+        return racluster(empty_frame().drop("record"), keys, correct=correct, rmon=rmon).collect()
+    return merged[0] if len(merged) == 1 else again(merged)
 
 
 def racluster_command(

@@ -16,6 +16,7 @@ import typer
 from argus_rs.cli._common import CliError, one_line, report, time_range_option
 from argus_rs.cli.progress import ReadProgress
 from argus_rs.cli.ra_argv import parse
+from argus_rs.cli.ra_remote import remote_frames, split_filter
 
 if TYPE_CHECKING:
     import polars as pl
@@ -42,7 +43,12 @@ def _frames(
     from argus_rs import _core
 
     out = []
-    batches = _core.scan_argus([path], 65536)
+    try:  # only the report's columns, filtered by the core (when the extension can)
+        batches = _core.scan_argus([path], 65536, _COLUMNS, record_filter)
+        in_core = True
+    except TypeError:
+        batches = _core.scan_argus([path], 65536)
+        in_core = False
     bar.file(path)
     for batch in batches:
         frame = pl.DataFrame(batch)
@@ -50,13 +56,18 @@ def _frames(
         if not frame.height:
             continue
         keep = pl.Series("keep", [True] * frame.height, dtype=pl.Boolean)
-        if record_filter is not None:
+        if record_filter is not None and not in_core:
             keep = pl.Series(record_filter.mask(frame.get_column("record"))).fill_null(False)
         if time_range is not None:
             keep = keep & time_range.mask(frame)
         out.append(frame.filter(keep).select(_COLUMNS))
     errors.extend(batches.errors)
     return out
+
+
+class _RemoteCounts:
+    mars = 0
+    errors = 0
 
 
 def run(words: list[str]) -> int:
@@ -70,20 +81,19 @@ def run(words: list[str]) -> int:
     except ValueError as exc:
         raise CliError(one_line(str(exc))) from None
     config = args.config
-    if args.remote is not None:
-        raise CliError(f"-S {args.remote}: reading from a remote argus is not supported yet")
+    send_filter, filter_text = split_filter(args.filter_text, bool(args.remotes))
     record_filter = None
-    if args.filter_text:
+    if filter_text:
         from argus_rs.filter import FilterError
         from argus_rs.filter import compile as compile_filter
 
         try:
-            record_filter = compile_filter(args.filter_text)
+            record_filter = compile_filter(filter_text)
         except (FilterError, ValueError) as exc:
-            raise CliError(f"filter {args.filter_text!r}: {one_line(str(exc))}") from None
+            raise CliError(f"filter {filter_text!r}: {one_line(str(exc))}") from None
     time_range = time_range_option(config.time_range)
     inputs = list(config.inputs)
-    if not inputs:
+    if not inputs and not args.remotes:
         if sys.stdin.isatty():
             raise CliError("no input: give one or more -r FILE (- = standard input)")
         inputs = ["-"]
@@ -100,6 +110,12 @@ def run(words: list[str]) -> int:
             for error in errors:
                 report(COMMAND, error if path in error else f"{path}: {error}")
                 failed = True
+    if args.remotes:
+        counts = _RemoteCounts()
+        for remote in remote_frames(args.remotes, send_filter, counts, lambda e: report(COMMAND, e), record_filter):
+            keep = time_range.mask(remote) if time_range is not None else None
+            frames.append((remote.filter(keep) if keep is not None else remote).select(_COLUMNS))
+        failed = failed or counts.errors > 0
     frame = pl.concat(frames) if frames else empty_frame().select(_COLUMNS)
     modes = [m.lower() for m in config.modes]
     sys.stdout.write(racount_report(frame.lazy(), modes))

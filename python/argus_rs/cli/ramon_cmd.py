@@ -67,7 +67,7 @@ def run(words: list[str]) -> int:
     fields = client.fields(default)
     if mode == "TopN":
         fields = rmon_fields(fields)
-    lf = client.lazy().drop("record")
+    lf = client.lazy(client.without_record())
     try:
         result = ramon(lf, mode, by=" ".join(keys), n=count).collect(engine="streaming")
     except ValueError as exc:

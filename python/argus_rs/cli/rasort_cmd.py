@@ -35,9 +35,7 @@ def run(words: list[str]) -> int:
     from argus_rs.cli.ra_cmd import _print_options
 
     keep_record = bool(client.args.config.outputs) or _needs_extra(fields, _print_options(client.args.config))
-    lf = client.lazy()
-    if not keep_record:
-        lf = lf.drop("record")
+    lf = client.lazy(None if keep_record else client.without_record())
     try:
         result = rasort(lf, keys).collect(engine="streaming")
     except ValueError as exc:
