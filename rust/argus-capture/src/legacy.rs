@@ -42,8 +42,6 @@ pub(crate) struct RecordHeader {
     pub ts_frac: u32,
     pub caplen: u32,
     pub len: u32,
-    /// Whether the fields were in today's order (pcap-parser assumes so).
-    pub in_normal_order: bool,
 }
 
 /// Bits 16-25 of the link-type field are reserved (bits 26-31 carry the
@@ -126,7 +124,6 @@ impl LegacyFormat {
             ts_frac: field(4),
             caplen,
             len,
-            in_normal_order: !swapped,
         }
     }
 
