@@ -12,13 +12,17 @@
 //!
 //! Whether a packet's link type can be decoded is for the consumer to decide
 //! (`LinkType::is_supported`).
+//!
+//! [`LiveCapture`] reads live interfaces through libpcap ([`Pipeline::live`]).
 
 pub mod argus_file;
 mod bpf;
 mod error;
+mod feed;
 mod gzip;
 mod legacy;
 mod limits;
+pub mod live;
 mod pcapng;
 mod pipeline;
 mod reader;
@@ -29,6 +33,7 @@ mod source;
 
 pub use bpf::PacketFilter;
 pub use error::CaptureError;
+pub use live::{CaptureStats, LiveCapture, LiveOptions};
 pub use pipeline::{Fill, Pipeline};
 pub use reader::{CaptureFormat, CaptureReader};
 pub use sharded::ShardedEngine;

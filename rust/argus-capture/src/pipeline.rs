@@ -2,18 +2,32 @@
 //! does: one flow table across all inputs; a file that cannot be read is
 //! reported and skipped, and reading goes on with the next one.
 //!
+//! Standard input and FIFOs are read on a thread of their own ([`crate::feed`]),
+//! and a live capture ([`Pipeline::live`]) feeds the engine from one thread
+//! per interface: [`Pipeline::fill`] then returns at least every
+//! [`WAIT_SLICE`] even when no packet comes, so that the sensor can write its
+//! MARs by the clock and the caller can look at signals. Live, the engine's
+//! clock also follows the wall clock while the interfaces are quiet, so that
+//! idle flows time out and status records come when no packet arrives.
+//!
 //! With a BPF input filter ([`Pipeline::with_filter`]), packets it rejects
 //! are dropped before the engine sees them; a file whose link type the
 //! expression cannot be compiled for is reported and skipped.
 
 use crate::ShardedEngine;
 use crate::error::CaptureError;
+use crate::feed::{self, Feed, Poll};
+use crate::live::{CaptureStats, LiveCapture};
 use crate::{CaptureReader, PacketFilter};
 use argus_core::decode::DecodeError;
 use argus_core::flow::{Engine, EngineStats};
 use argus_core::options::EngineOptions;
 use argus_core::packet::RawPacket;
 use argus_core::record::FlowRecord;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The longest [`Pipeline::fill`] waits for packets from a thread-fed input.
+pub const WAIT_SLICE: Duration = Duration::from_millis(100);
 
 /// The flow table: one engine on the calling thread, or sharded across
 /// worker threads ([`Pipeline::with_threads`]). One per pipeline: its size
@@ -59,12 +73,48 @@ impl Backend {
             Backend::Sharded(e) => e.shutdown(),
         }
     }
+
+    /// Move the clock to `now` (live: the wall clock). The sharded engine
+    /// keeps its packet clock (live capture runs one engine).
+    fn advance_clock(&mut self, now: i64) {
+        if let Backend::One(e) = self {
+            e.advance_clock(now);
+        }
+    }
+}
+
+fn wall_usec() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// A packet through the input filter into the engine; an error ends the input.
+fn take_packet(
+    filter: &mut Option<PacketFilter>,
+    engine: &mut Backend,
+    pkt: &RawPacket<'_>,
+) -> Result<(), String> {
+    if let Some(filter) = filter.as_mut()
+        && !filter.matches(pkt.linktype.0, pkt.data, pkt.wire_len)?
+    {
+        return Ok(());
+    }
+    if let Err(DecodeError::UnsupportedLinkType(lt)) = engine.process(pkt) {
+        return Err(format!("unsupported link type {}", lt.name()));
+    }
+    Ok(())
 }
 
 pub struct Pipeline {
     paths: Vec<String>,
     next_file: usize,
     reader: Option<CaptureReader>,
+    /// The current input when it is read on its own thread (stdin, a FIFO),
+    /// with its name.
+    feed: Option<(Feed, String)>,
+    live: Option<LiveCapture>,
     engine: Backend,
     filter: Option<PacketFilter>,
     errors: Vec<String>,
@@ -89,12 +139,32 @@ impl Pipeline {
             paths,
             next_file: 0,
             reader: None,
+            feed: None,
+            live: None,
             engine: Backend::One(Engine::new(opts)),
             filter: None,
             errors: Vec::new(),
             files_read: 0,
             finished: false,
         }
+    }
+
+    /// Packets from live interfaces (already filtered by the kernel), into
+    /// one engine on the calling thread.
+    pub fn live(capture: LiveCapture, opts: EngineOptions) -> Self {
+        let mut p = Pipeline::new(Vec::new(), opts);
+        p.live = Some(capture);
+        p
+    }
+
+    /// The live capture, if this pipeline reads one.
+    pub fn capture(&self) -> Option<&LiveCapture> {
+        self.live.as_ref()
+    }
+
+    /// The kernel's counters of a live capture, summed over its interfaces.
+    pub fn capture_stats(&self) -> Option<CaptureStats> {
+        self.live.as_ref().map(LiveCapture::stats)
     }
 
     /// Applies a BPF input filter (argus's trailing expression) to every
@@ -158,7 +228,11 @@ impl Pipeline {
     /// Process packets until `want` records are pending, `budget` packets
     /// were processed, or the input ends.
     pub fn fill(&mut self, want: usize, budget: usize) -> Fill {
+        if self.live.is_some() {
+            return self.fill_live(want, budget);
+        }
         let mut processed = 0usize;
+        let deadline = Instant::now() + WAIT_SLICE;
         loop {
             if self.engine.pending_records() >= want {
                 return Fill::Ready;
@@ -168,6 +242,30 @@ impl Pipeline {
             }
             if processed >= budget {
                 return Fill::Budget;
+            }
+            if let Some((feed, name)) = self.feed.as_mut() {
+                match feed.poll(deadline.saturating_duration_since(Instant::now())) {
+                    Poll::Batch(b) => {
+                        for pkt in b.packets() {
+                            processed += 1;
+                            if let Err(e) = take_packet(&mut self.filter, &mut self.engine, &pkt) {
+                                self.errors.push(format!("{name}: {e}"));
+                                // the thread ends when it finds the feed gone
+                                self.feed = None;
+                                break;
+                            }
+                        }
+                    }
+                    Poll::Idle => return Fill::Budget,
+                    Poll::Ended => {
+                        self.errors.extend(feed.take_errors());
+                        self.feed = None;
+                    }
+                }
+                if Instant::now() >= deadline {
+                    return Fill::Budget;
+                }
+                continue;
             }
             if self.reader.is_none() && !self.open_next() {
                 self.engine.finish();
@@ -214,6 +312,48 @@ impl Pipeline {
         }
     }
 
+    /// [`Pipeline::fill`] from a live capture: returns after [`WAIT_SLICE`]
+    /// at the latest; when no packet came, the engine's clock is moved to the
+    /// wall clock.
+    fn fill_live(&mut self, want: usize, budget: usize) -> Fill {
+        let deadline = Instant::now() + WAIT_SLICE;
+        let mut processed = 0usize;
+        loop {
+            if self.engine.pending_records() >= want {
+                return Fill::Ready;
+            }
+            if self.finished {
+                return Fill::Done;
+            }
+            if processed >= budget || Instant::now() >= deadline {
+                return Fill::Budget;
+            }
+            let Some(live) = self.live.as_mut() else {
+                return Fill::Done;
+            };
+            match live.poll(deadline.saturating_duration_since(Instant::now())) {
+                Poll::Batch(b) => {
+                    for pkt in b.packets() {
+                        processed += 1;
+                        // link types were checked when the interfaces were opened
+                        let _ = self.engine.process(&pkt);
+                    }
+                }
+                Poll::Idle => {
+                    self.errors.extend(live.feed.take_errors());
+                    self.engine.advance_clock(wall_usec());
+                    return Fill::Budget;
+                }
+                Poll::Ended => {
+                    // every interface failed or stopped
+                    self.errors.extend(live.feed.take_errors());
+                    self.engine.shutdown();
+                    self.finished = true;
+                }
+            }
+        }
+    }
+
     /// Take at most `max` pending records, oldest first.
     pub fn take_records(&mut self, into: &mut Vec<FlowRecord>, max: usize) {
         self.engine.take_records(into, max);
@@ -222,7 +362,24 @@ impl Pipeline {
     /// Stop reading (a signal): every flow is reported with cause SHUTDOWN,
     /// as argus does on SIGINT/SIGTERM; the records can then be taken.
     pub fn shutdown(&mut self) {
+        if let Some(live) = self.live.as_mut() {
+            // what the interfaces delivered before the signal still counts
+            live.stop();
+            loop {
+                match live.poll(WAIT_SLICE) {
+                    Poll::Batch(b) => {
+                        for pkt in b.packets() {
+                            let _ = self.engine.process(&pkt);
+                        }
+                    }
+                    Poll::Idle => {}
+                    Poll::Ended => break,
+                }
+            }
+            self.errors.extend(live.feed.take_errors());
+        }
         if !self.finished {
+            self.feed = None;
             self.reader = None;
             self.next_file = self.paths.len();
             self.engine.shutdown();
@@ -249,7 +406,12 @@ impl Pipeline {
                         continue;
                     }
                     self.files_read += 1;
-                    self.reader = Some(r);
+                    if blocking_input(&path) {
+                        let name = r.name().to_string();
+                        self.feed = Some((feed::read_in_thread(r), name));
+                    } else {
+                        self.reader = Some(r);
+                    }
                     return true;
                 }
                 Err(e) => self.errors.push(e.to_string()),
@@ -257,4 +419,13 @@ impl Pipeline {
         }
         false
     }
+}
+
+/// Inputs that may keep the reader waiting (stdin, a FIFO): read on a thread.
+fn blocking_input(path: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    path == "-"
+        || std::fs::metadata(path)
+            .map(|m| m.file_type().is_fifo())
+            .unwrap_or(false)
 }
