@@ -87,7 +87,7 @@ pub struct Engine {
     now: i64,
     out: std::collections::VecDeque<FlowRecord>,
     stats: EngineStats,
-    scratch: Decoded,
+    scratch: Option<Box<Decoded>>,
 }
 
 impl Engine {
@@ -108,7 +108,7 @@ impl Engine {
             now: 0,
             out: std::collections::VecDeque::new(),
             stats: EngineStats::default(),
-            scratch: Decoded::default(),
+            scratch: None,
         }
     }
 
@@ -137,10 +137,12 @@ impl Engine {
 
     /// Feed one captured frame.
     pub fn process(&mut self, pkt: &RawPacket<'_>) -> Result<(), DecodeError> {
-        let mut d = std::mem::take(&mut self.scratch);
+        // Boxed and taken out while in use: that moves a pointer, not the
+        // whole decoded packet (twice per packet).
+        let mut d = self.scratch.take().unwrap_or_default();
         let res = decode::decode(pkt, &mut d);
         let out = self.process_decoded(pkt, &d, res);
-        self.scratch = d;
+        self.scratch = Some(d);
         out
     }
 
