@@ -92,6 +92,8 @@ pub struct LiveCapture {
     pub(crate) feed: Feed,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    /// The counters as of the last [`LiveCapture::period`].
+    reported: CaptureStats,
 }
 
 /// The interfaces a name stands for: `all` is every interface that is up,
@@ -187,6 +189,7 @@ impl LiveCapture {
             feed,
             stop: stop.clone(),
             threads: Vec::new(),
+            reported: CaptureStats::default(),
         };
         for (name, linktype, cap) in caps {
             let stats = Arc::new(Mutex::new(CaptureStats::default()));
@@ -224,6 +227,31 @@ impl LiveCapture {
             s.add(&i.stats());
         }
         s
+    }
+
+    /// The counters since the last call (a MAR period), and the log line
+    /// argus-rs writes for it: per interface, packets the kernel received
+    /// and dropped (buffer full) and the interface dropped, since the start.
+    pub fn period(&mut self) -> (CaptureStats, String) {
+        let now = self.stats();
+        let delta = CaptureStats {
+            received: now.received - self.reported.received.min(now.received),
+            dropped: now.dropped - self.reported.dropped.min(now.dropped),
+            if_dropped: now.if_dropped - self.reported.if_dropped.min(now.if_dropped),
+        };
+        self.reported = now;
+        let parts: Vec<String> = self
+            .interfaces
+            .iter()
+            .map(|i| {
+                let s = i.stats();
+                format!(
+                    "{}: {} packets received, {} dropped by the kernel, {} dropped by the interface",
+                    i.name, s.received, s.dropped, s.if_dropped
+                )
+            })
+            .collect();
+        (delta, format!("argus-rs: capture {}", parts.join("; ")))
     }
 
     /// Ask the threads to stop; they send what they hold, then end.

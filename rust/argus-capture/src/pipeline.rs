@@ -167,6 +167,11 @@ impl Pipeline {
         self.live.as_ref().map(LiveCapture::stats)
     }
 
+    /// A live capture's drops since the last call (for a MAR) and its log line.
+    pub fn capture_period(&mut self) -> Option<(CaptureStats, String)> {
+        self.live.as_mut().map(LiveCapture::period)
+    }
+
     /// Applies a BPF input filter (argus's trailing expression) to every
     /// packet before the engine. Rejected packets are not counted anywhere:
     /// argus only counts what libpcap delivers, which is after the filter,

@@ -222,7 +222,13 @@ impl Sensor {
     }
 
     fn counters(&self, now: i64, counts: SensorCounts) -> MarCounters {
+        // live: the first interface's link type and network, as argus's MARs
+        let first = self.pipeline.capture().and_then(|c| c.interfaces().first());
+        let (localnet, netmask) = first.and_then(|i| i.localnet).unwrap_or((0, 0));
         MarCounters {
+            interface_type: first.map_or(0, |i| i.linktype.0.min(255) as u8),
+            localnet,
+            netmask,
             start_usec: self.last_mar_usec,
             now_usec: now,
             srcid: self.cfg.srcid,
@@ -243,6 +249,14 @@ impl Sensor {
         let st = self.pipeline.stats();
         let (p0, b0, f0) = self.at_last_mar;
         let open = self.pipeline.open_flows();
+        // live: the kernel's drops of the period, and the periodic log line
+        let dropped = match self.pipeline.capture_period() {
+            Some((d, line)) => {
+                eprintln!("{line}");
+                (d.dropped + d.if_dropped).min(u64::from(u32::MAX)) as u32
+            }
+            None => 0,
+        };
         for i in 0..self.outputs.len() {
             let counts = SensorCounts {
                 packets: st.packets - p0,
@@ -250,6 +264,7 @@ impl Sensor {
                 records: self.outputs[i].records_since_mar,
                 flows: (st.flows - f0).min(u64::from(u32::MAX)) as u32,
                 queue: open.min(u32::MAX as usize) as u32,
+                dropped,
                 ..SensorCounts::default()
             };
             let c = self.counters(now, counts);
