@@ -204,3 +204,40 @@ def test_racluster_conf_errors(files: dict[str, str], capfd: pytest.CaptureFixtu
     assert f"{bad}:1" in capfd.readouterr().err
     assert main(["racluster", "-X", "-r", files["smtp"], "-f", str(tmp_path / "none.conf")]) == 2
     assert "none.conf" in capfd.readouterr().err
+
+
+WRITE_FIELDS = [
+    "stime",
+    "ltime",
+    "trans",
+    "proto",
+    "saddr",
+    "sport",
+    "dir",
+    "daddr",
+    "dport",
+    "spkts",
+    "dpkts",
+    "sbytes",
+    "dbytes",
+    "state",
+    "mean",
+    "min",
+    "max",
+]
+
+
+@pytest.mark.parametrize(
+    "keys", [[], ["-m", "proto"], ["-m", "saddr/16", "daddr"], ["-m", "matrix"], ["-M", "rmon", "-m", "saddr"]]
+)
+def test_racluster_write_is_read_by_real_ra(
+    files: dict[str, str], capfd: pytest.CaptureFixture[str], tmp_path: Path, keys: list[str]
+) -> None:
+    inputs = [files["smtp"], files["sip"], files["synscan"]]
+    ours, theirs = tmp_path / "ours.argus", tmp_path / "theirs.argus"
+    assert main(["racluster", "-X", "-r", *inputs, *keys, "-w", str(ours)]) == 0
+    subprocess.run(["racluster", "-X", "-r", *inputs, *keys, "-w", str(theirs)], check=True, timeout=120)
+    ours_text, code = _real("ra", "-X", "-r", str(ours), "-n", "-s", *WRITE_FIELDS)
+    assert code == 0
+    theirs_text, _ = _real("ra", "-X", "-r", str(theirs), "-n", "-s", *WRITE_FIELDS)
+    assert sorted(ours_text.splitlines()) == sorted(theirs_text.splitlines())

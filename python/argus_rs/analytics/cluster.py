@@ -393,6 +393,7 @@ def racluster(
     correct: bool | None = None,
     rmon: bool = False,
     rmon_rows: bool = False,
+    templates: bool = False,
 ) -> pl.LazyFrame:
     """Aggregate flow records as ``racluster [-m keys] [-M correct|nocorrect] [-M rmon]`` does.
 
@@ -409,6 +410,8 @@ def racluster(
     holds its outgoing (``spkts``, ``sbytes``) and incoming (``dpkts``, ``dbytes``) traffic.
     ``rmon_rows``: the input is rmon's output already (merged again, e.g. chunk by chunk):
     not doubled again, but one-way states kept as rmon keeps them.
+    ``templates``: ``record`` holds each group's first record bytes (to write the merged
+    records from: :func:`argus_rs.analytics.agr_record.aggregate_records`), else null.
     """
     lf = lf.lazy()
     columns = lf.collect_schema().names()
@@ -467,7 +470,15 @@ def racluster(
         by_address = any(_KEY_RE.match(k) for k in kl)
         group_exprs = [kind, *exprs] if by_address else exprs
 
-    return _aggregate(lf, group_exprs, keep, columns, has_trans, keep_state=rmon or rmon_rows)
+    return _aggregate(
+        lf,
+        group_exprs,
+        keep,
+        columns,
+        has_trans,
+        keep_state=rmon or rmon_rows,
+        templates=templates and "record" in columns,
+    )
 
 
 def _rmon_records(lf: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
@@ -487,6 +498,7 @@ def _aggregate(
     has_trans: bool,
     *,
     keep_state: bool = False,
+    templates: bool = False,
 ) -> pl.LazyFrame:
     # records that are aggregates already (read back from racluster, or merged chunk by chunk)
     combine = has_trans and set(AGR_COLUMNS) <= set(columns)
@@ -505,6 +517,8 @@ def _aggregate(
     # first-record values: joined back by the group's first index (polars' first/last
     # reductions are slow per group; a join is not)
     firsts = {"proto": "_proto_first", "state": "_state_first", "cause": "_cause_first", "_fam": "_fam_first"}
+    if templates:
+        firsts["record"] = "_record_first"
     for port in ("sport", "dport"):
         if port not in keep:
             aggs += _span(port)
@@ -533,8 +547,11 @@ def _aggregate(
     out = out.join(first_rows, on="_first", how="left")
     if "cause" in columns and "cause" not in keep:
         out = out.with_columns(pl.col("_cause_first").alias("cause"))
-    if lasts:
-        last_rows = lf.select(pl.col("_idx").alias("_last"), *lasts)
+    last_exprs: list[pl.Expr] = [pl.col(c) for c in lasts]
+    if templates and "_record_last" not in columns:
+        last_exprs.append(pl.col("record").alias("_record_last"))  # its TCP state, for -w
+    if last_exprs:
+        last_rows = lf.select(pl.col("_idx").alias("_last"), *last_exprs)
         out = out.join(last_rows, on="_last", how="left")
     out = out.with_columns(_gap_value().alias("_gap"), _tcp_state_value().alias("_tcp_state"))
 
@@ -616,7 +633,9 @@ def _aggregate(
         .then(pl.lit(" ->"))
         .otherwise(arrows)
     )
-    out = out.with_columns(state.alias("state"), direction.alias("dir"), pl.lit(None, pl.Binary).alias("record"))
+    record = pl.col("_record_first") if templates else pl.lit(None, pl.Binary)
+    out = out.with_columns(state.alias("state"), direction.alias("dir"), record.alias("record"))
     out = out.sort("_first", maintain_order=True)
     extra = ["trans", "mean", "min", "max", "stddev", "sum"]
-    return out.select([*(c for c in columns if c not in extra), *extra])
+    tail = ["_record_last"] if templates else []
+    return out.select([*(c for c in columns if c not in extra and c not in tail), *extra, *tail])

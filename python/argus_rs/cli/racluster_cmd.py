@@ -125,16 +125,18 @@ def _chunked(client: Client, keys: list[str] | None) -> pl.DataFrame:
         nonlocal rows
         if pending:
             chunk = pl.concat(pending, how="vertical_relaxed")
-            merged.append(racluster(chunk, keys, correct=correct, rmon=rmon).collect())
+            merged.append(racluster(chunk, keys, correct=correct, rmon=rmon, templates=write).collect())
             pending.clear()
             rows = 0
 
     def again(parts: list[pl.DataFrame]) -> pl.DataFrame:
         # merged rows are merged by the same keys (rmon's rows are turned around already)
         frame = pl.concat(parts, how="vertical_relaxed")
-        return racluster(frame, keys, correct=correct, rmon_rows=rmon).collect()
+        return racluster(frame, keys, correct=correct, rmon_rows=rmon, templates=write).collect()
 
-    for batch in client.batches(client.without_record()):
+    # -w: the records are written from each group's first record (its bytes are kept)
+    write = bool(client.args.config.outputs)
+    for batch in client.batches(None if write else client.without_record()):
         pending.append(batch)
         rows += batch.height
         if rows >= step:
@@ -145,8 +147,14 @@ def _chunked(client: Client, keys: list[str] | None) -> pl.DataFrame:
     if not merged:
         from argus_rs.io import empty_frame
 
-        return racluster(empty_frame().drop("record"), keys, correct=correct, rmon=rmon).collect()
-    return merged[0] if len(merged) == 1 else again(merged)
+        return racluster(empty_frame(), keys, correct=correct, rmon=rmon).collect()
+    result = merged[0] if len(merged) == 1 else again(merged)
+    if write:
+        from argus_rs.analytics.agr_record import aggregate_records
+
+        records = aggregate_records(result, result.get_column("record"), result.get_column("_record_last"))
+        result = result.with_columns(records).drop("_record_last")
+    return result
 
 
 def racluster_command(
