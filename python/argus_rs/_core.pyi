@@ -145,6 +145,12 @@ def strip_dsrs(records: ArrowArrayExportable | ArrowStreamExportable, keep: int)
     (0 transport .. 15 encaps, 16-21 time-adjust, behavior, cor, cocode, label, asn;
     31 unknown kinds) has its bit set in ``keep``; management records unchanged (rastrip)."""
 
+def rewrite_piece(
+    record: bytes, times: tuple[int, int, int, int], src: tuple[int, int, int], dst: tuple[int, int, int]
+) -> bytes:
+    """A flow record with its TIME DSR set to ``times`` (src start, src end, dst start, dst end; µs,
+    0 = none) and its METRIC DSR to ``src``/``dst`` (pkts, bytes, appbytes); other DSRs unchanged."""
+
 def record_schema() -> ArrowSchemaExportable:
     """The Arrow schema of the flow records (``pl.Schema(record_schema())``)."""
 

@@ -16,6 +16,7 @@ pub mod far;
 pub mod header;
 pub mod map;
 pub mod mar;
+pub mod piece;
 pub mod reader;
 pub mod strip;
 mod wire;

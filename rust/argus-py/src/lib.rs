@@ -7,6 +7,7 @@ mod batch;
 mod binary;
 mod filter;
 mod options;
+mod piece;
 mod ra_fields;
 mod scan;
 mod strip;
@@ -40,5 +41,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ra_fields::ra_format_time, m)?)?;
     m.add_function(wrap_pyfunction!(ra_fields::ra_join_lines, m)?)?;
     m.add_function(wrap_pyfunction!(strip::strip_dsrs, m)?)?;
+    m.add_function(wrap_pyfunction!(piece::rewrite_piece, m)?)?;
     Ok(())
 }
