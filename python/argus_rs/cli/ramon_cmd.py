@@ -67,9 +67,22 @@ def run(words: list[str]) -> int:
     fields = client.fields(default)
     if mode == "TopN":
         fields = rmon_fields(fields)
-    lf = client.lazy(client.without_record())
+    write = bool(config.outputs)
     try:
-        result = ramon(lf, mode, by=" ".join(keys), n=count).collect(engine="streaming")
+        if write:
+            # -w: as ramon() but with the records' bytes, to write the merged records from
+            from argus_rs.analytics import racluster, rasort
+            from argus_rs.analytics.agr_record import aggregate_records
+
+            lf = client.lazy()
+            merged = racluster(lf, "saddr" if mode == "TopN" else "matrix", rmon=mode == "TopN", templates=True)
+            ordered = rasort(merged, " ".join(keys))
+            result = (ordered.head(count) if count is not None else ordered).collect()
+            records = aggregate_records(result, result.get_column("record"), result.get_column("_record_last"))
+            result = result.with_columns(records).drop("_record_last")
+        else:
+            lf = client.lazy(client.without_record())
+            result = ramon(lf, mode, by=" ".join(keys), n=count).collect(engine="streaming")
     except ValueError as exc:
         raise CliError(str(exc)) from None
     if plot is not None and result.height:
