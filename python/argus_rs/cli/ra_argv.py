@@ -50,7 +50,11 @@ class RaArgs:
     dump_filter: bool = False
     help: bool = False
     remote: str | None = None
+    #: every -S source, in order (ra merges them)
+    remotes: list[str] = field(default_factory=list)
     read_seen: bool = False
+    #: -E FILE: where the records the filter rejects are written (Argus records)
+    reject_output: str | None = None
     #: -m words (the aggregation/sort keys of racluster, rasort, ramon; ra ignores them)
     model_words: list[str] = field(default_factory=list)
     #: -f FILE (racluster's flow-model configuration; ra ignores it)
@@ -255,7 +259,8 @@ def _option(out: RaArgs, letter: str, values: list[str]) -> None:
     elif letter == "Z":
         config.flags_z = value[:1]
     elif letter == "S":
-        out.remote = value
+        out.remote = out.remote or value
+        out.remotes.append(value)
     elif letter == "m":
         for v in values:
             out.model_words.extend(v.replace(",", " ").split())
@@ -266,7 +271,18 @@ def _option(out: RaArgs, letter: str, values: list[str]) -> None:
     elif letter == "e":
         raise _usage(f"-e {value}: matching user data (-e) is not supported yet")
     elif letter == "E":
-        raise _usage(f"-E {value}: writing the rejected records (-E) is not supported yet")
+        if value.startswith("-") and value != "-":
+            raise _usage(f"-E {value}: an output name cannot start with -")
+        out.reject_output = value
     elif letter == "R":
-        raise _usage(f"-R {value}: reading directories (-R) is not supported; give the files with -r")
+        from argus_rs.cli.ra_dirs import record_files
+
+        if not out.read_seen:
+            config.inputs = []
+            out.read_seen = True
+        for v in values:
+            try:
+                config.inputs.extend(record_files(v))
+            except FileNotFoundError:
+                continue  # as ra: a missing directory adds nothing ("no input files" if all are)
     # the letters of _IGNORED: accepted and without effect

@@ -444,6 +444,7 @@ class _Run:
     printer: _Printer | None
     outputs: list[_Output]
     read: _Read = field(default_factory=_Read)
+    reject: _Output | None = None
     state: _State = field(default_factory=_State)
 
     # ra's -N on the input stream: (skip counts <= start, stop once the count passes end)
@@ -503,6 +504,8 @@ class _Run:
             matched = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
         if matched.any():
             state.matched_any = True
+        if self.reject is not None:
+            _write(self.reject, frame.filter(~matched))
         frame, keep, stop = self._input_window(frame, matched)
         if self.time_range is not None and frame.height:
             keep = keep & self.time_range.mask(frame)
@@ -602,7 +605,9 @@ def run(args: RaArgs, output_format: str | None) -> int:
     time_range = time_range_option(config.time_range)
     outputs = _open_outputs(config, output_format)
     printer = None
-    if not outputs:
+    # -E FILE: the rejected records go there (and, as ra, nothing is printed)
+    reject = _Output(args.reject_output, "argus", None) if args.reject_output else None
+    if not outputs and reject is None:
         if output_format is not None:
             outputs = _open_outputs(_with_stdout(config), output_format)
         else:
@@ -618,8 +623,9 @@ def run(args: RaArgs, output_format: str | None) -> int:
         if sys.stdin.isatty():
             raise CliError("no input: give one or more -r FILE (- = standard input)")
         inputs = ["-"]
-    read = _read_plan(config, record_filter, printer, outputs, time_range)
-    run = _Run(config, record_filter, _mar_passes(filter_text), time_range, printer, outputs, read)
+    # -E needs every record and its match flag: no fast path
+    read = _read_plan(config, record_filter, printer, outputs, time_range) if reject is None else _Read()
+    run = _Run(config, record_filter, _mar_passes(filter_text), time_range, printer, outputs, read, reject)
     state = run.state
     try:
         for path in inputs:
@@ -658,6 +664,8 @@ def run(args: RaArgs, output_format: str | None) -> int:
             printer.finish()
         for output in outputs:
             _close(output)
+        if reject is not None:
+            _close(reject)
         if config.summary:
             sys.stdout.buffer.write((run.summary() + "\n").encode())
         sys.stdout.buffer.flush()
