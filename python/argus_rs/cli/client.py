@@ -222,6 +222,8 @@ def open_client(command: str, words: list[str], own_modes: Callable[[str], bool]
         raise CliError(f"usage: argus-rs {command} --help")
     if args.remote is not None:
         raise CliError(f"-S {args.remote}: reading from a remote argus is not supported by {command} yet")
+    if args.reject_output is not None:
+        raise CliError(f"-E {args.reject_output}: writing the rejected records is offered by argus-rs ra only")
     own = [m.lower() for m in config.modes if own_modes(m)]
     config.modes = [m for m in config.modes if not own_modes(m) and not m.lower().startswith(_QUIET_MODES)]
     output_mode = _modes(config)
