@@ -29,6 +29,9 @@ UNITS = {
 }
 _SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhdwMy]?)$")
 
+#: separates the bin from the source id while bins are merged
+_TAG = "\x1f"
+
 #: the counter columns a piece carries
 _PIECE_COLUMNS = [
     *("stime", "ltime", "dur", "pkts", "spkts", "dpkts"),
@@ -178,13 +181,22 @@ def rabins(
     kl = key_list(keys)
     if kl is not None:
         pieces = _clear_non_keys_before(pieces, kl)
-    out = []
-    for (start,), part in pieces.sort("bin", maintain_order=True).group_by("bin", maintain_order=True):
-        merged = racluster(part.drop("bin", "record", strict=False), keys).collect()
-        if kl is not None:
-            merged = _clear_non_keys_after(merged, kl)
-        out.append(merged.with_columns(pl.from_epoch(pl.lit(start), "us").cast(frame.schema["stime"]).alias("bin")))
-    return pl.concat(out, how="vertical_relaxed").lazy()
+    # one racluster pass for all bins: the bin rides in srcid (a key of every grouping here),
+    # so pieces of different bins never merge; srcid is given back afterwards
+    stime_type = frame.schema["stime"]
+    tagged = pieces.sort("bin", maintain_order=True).with_columns(
+        pl.concat_str([pl.col("bin").cast(pl.String), pl.col("srcid").fill_null("")], separator=_TAG).alias("srcid")
+    )
+    cluster_keys = None if kl is None else (kl if "srcid" in kl or kl == ["none"] else [*kl, "srcid"])
+    merged = racluster(tagged.drop("bin", "record", strict=False), cluster_keys).collect()
+    parts = pl.col("srcid").str.split_exact(_TAG, 1)
+    merged = merged.with_columns(
+        pl.from_epoch(parts.struct.field("field_0").cast(pl.Int64), "us").cast(stime_type).alias("bin"),
+        parts.struct.field("field_1").alias("srcid"),
+    )
+    if kl is not None:
+        merged = _clear_non_keys_after(merged, kl)
+    return merged.sort("bin", maintain_order=True).lazy()
 
 
 __all__ = ["UNITS", "align_records", "bin_size", "rabins"]
