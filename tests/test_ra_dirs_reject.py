@@ -66,3 +66,19 @@ def test_rejected_records(
     real_printed, real_code = _real("ra", "-X", "-r", *inputs, "-E", str(theirs), "-", expression)
     assert (printed, code) == (real_printed, real_code)
     assert _real("ra", "-X", "-r", str(ours), "-n") == _real("ra", "-X", "-r", str(theirs), "-n")
+
+
+@pytest.fixture(scope="module")
+def user_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("rauser") / "smtp-user.argus"
+    return real_argus_file(SHARED_PCAPS / "basic/smtp.pcap", out, "-U", "64")
+
+
+@pytest.mark.parametrize(
+    "regex", ["EHLO", "ehlo", "d:220", "s:220", "^220", "AUTH|QUIT", "s:^QUIT", "220.*ESMTP", "d:^[0-9]+-"]
+)
+def test_user_data_regex(user_data: Path, capfd: pytest.CaptureFixture[str], regex: str) -> None:
+    argv = ["-X", "-r", str(user_data), "-n", "-e", regex]
+    assert _ours(capfd, "ra", *argv) == _real("ra", *argv)
+    argv += ["-", "tcp"]
+    assert _ours(capfd, "ra", *argv) == _real("ra", *argv)

@@ -53,6 +53,8 @@ class RaArgs:
     #: every -S source, in order (ra merges them)
     remotes: list[str] = field(default_factory=list)
     read_seen: bool = False
+    #: -e REGEX: only records whose user data matches ([sd]: restricts to one direction's)
+    user_regex: str | None = None
     #: -E FILE: where the records the filter rejects are written (Argus records)
     reject_output: str | None = None
     #: -m words (the aggregation/sort keys of racluster, rasort, ramon; ra ignores them)
@@ -269,7 +271,7 @@ def _option(out: RaArgs, letter: str, values: list[str]) -> None:
     elif letter == "C":
         raise _usage(f"-C {value}: reading NetFlow is not supported")
     elif letter == "e":
-        raise _usage(f"-e {value}: matching user data (-e) is not supported yet")
+        out.user_regex = value
     elif letter == "E":
         if value.startswith("-") and value != "-":
             raise _usage(f"-E {value}: an output name cannot start with -")

@@ -445,6 +445,7 @@ class _Run:
     outputs: list[_Output]
     read: _Read = field(default_factory=_Read)
     reject: _Output | None = None
+    user_match: Any = None  # -e: argus_rs.cli.ra_userdata.UserDataMatch
     state: _State = field(default_factory=_State)
 
     # ra's -N on the input stream: (skip counts <= start, stop once the count passes end)
@@ -502,6 +503,8 @@ class _Run:
             matched = pl.Series(self.record_filter.mask(frame.get_column("record"))).fill_null(False)
         else:
             matched = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
+        if self.user_match is not None:
+            matched = matched & self.user_match.mask(frame)
         if matched.any():
             state.matched_any = True
         if self.reject is not None:
@@ -623,9 +626,21 @@ def run(args: RaArgs, output_format: str | None) -> int:
         if sys.stdin.isatty():
             raise CliError("no input: give one or more -r FILE (- = standard input)")
         inputs = ["-"]
-    # -E needs every record and its match flag: no fast path
-    read = _read_plan(config, record_filter, printer, outputs, time_range) if reject is None else _Read()
-    run = _Run(config, record_filter, _mar_passes(filter_text), time_range, printer, outputs, read, reject)
+    user_match = None
+    if args.user_regex is not None:
+        from argus_rs.cli.ra_userdata import UserDataMatch
+
+        try:
+            user_match = UserDataMatch.parse(args.user_regex)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    # -E and -e need every record (its match flag, its user data): no fast path
+    fast = reject is None and user_match is None
+    read = _read_plan(config, record_filter, printer, outputs, time_range) if fast else _Read()
+    # a management record has no user data: -e never passes one
+    mar_passes = _mar_passes(filter_text) and user_match is None
+    run = _Run(config, record_filter, mar_passes, time_range, printer, outputs, read, reject)
+    run.user_match = user_match
     state = run.state
     try:
         for path in inputs:
@@ -679,7 +694,7 @@ def run(args: RaArgs, output_format: str | None) -> int:
         raise
     if state.errors:
         return EXIT_ERROR
-    if filter_text:
+    if filter_text or args.user_regex is not None:
         return EXIT_MATCH if state.count > 1 else EXIT_NO_MATCH
     return EXIT_MATCH if state.files else EXIT_NO_MATCH
 
