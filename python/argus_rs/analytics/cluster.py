@@ -131,14 +131,19 @@ def _agr_fold(durations: pl.Series) -> dict[str, float]:
     values = array.array("f", [v for v in durations.to_list() if v is not None]).tolist()
     if not values:
         return {"mean": 0.0, "stddev": 0.0}
+    # storing into a 32-bit array rounds as a C float does (faster than struct round trips)
+    f32 = array.array("f", [0.0, 0.0])
+    sqrt = math.sqrt
     mean, stdev, n = values[0], 0.0, 1
     for v in values[1:]:
         total = mean * n + v
         ss = n * (stdev * stdev + mean * mean) if stdev != 0 else mean * mean
         ss += v * v
         n += 1
-        mean = _f32(total / n)
-        stdev = _f32(math.sqrt(abs(ss / n - mean * mean)))
+        f32[0] = total / n
+        mean = f32[0]
+        f32[1] = sqrt(abs(ss / n - mean * mean))
+        stdev = f32[1]
     return {"mean": mean, "stddev": stdev}
 
 
