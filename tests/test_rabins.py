@@ -22,6 +22,8 @@ CUT = "stime ltime dur proto saddr sport dir daddr dport spkts dpkts sbytes dbyt
 CASES = [
     ("sip", "time 1s", "", CUT),
     ("cwd", "time 1s", "", CUT),
+    ("dnp3", "time 1s", "", CUT),
+    ("dnp3", "time 2s", "", CUT),
     ("sip", "hard time 2s", "", CUT + " state"),
     ("modbus", "hard time 1m", "", CUT),
     ("dnp3", "time 10s", "proto", "stime ltime dur trans proto pkts bytes"),

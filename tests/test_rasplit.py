@@ -21,6 +21,7 @@ CASES = [
     ("modbus", ["-M", "count", "20", "-a", "3"], "x"),
     ("modbus", ["-M", "flow", "dst host 10.0.0.8"], "f."),
     ("sip", ["-M", "time", "1s"], "t.%H%M%S"),
+    ("dnp3", ["-M", "time", "1s"], "t.%H%M%S"),
     ("modbus", ["-M", "time", "1m"], "t.%Y%m%d.%H%M%S"),
 ]
 

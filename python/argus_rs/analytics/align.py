@@ -143,7 +143,9 @@ def _advance(left: Side, r: Side, start: int, step: float, size: int) -> None:
     """Where the rest of a direction starts after a piece took ``r.pkts`` of its packets."""
     if left.pkts > 1 and step:
         moved = start + _trunc((step * r.pkts) * size)
-        if moved - left.start >= size:
+        # 3.0.8 takes the difference the other way round (start of the rest minus the moved
+        # time), so the rest's start only moves back, by a bin or more
+        if left.start - moved >= size:
             left.start = moved
     elif left.pkts == 1:
         left.start = left.end
