@@ -241,3 +241,13 @@ def test_racluster_write_is_read_by_real_ra(
     assert code == 0
     theirs_text, _ = _real("ra", "-X", "-r", str(theirs), "-n", "-s", *WRITE_FIELDS)
     assert sorted(ours_text.splitlines()) == sorted(theirs_text.splitlines())
+
+
+@pytest.mark.parametrize("limit", ["3", "12", "15", "2-5", "5+3", "10-13", "o3"])
+@pytest.mark.parametrize("expression", [[], ["-", "udp"]])
+def test_input_limit_counts_as_real(
+    files: dict[str, str], capfd: pytest.CaptureFixture[str], limit: str, expression: list[str]
+) -> None:
+    """-N counts ra's input stream (management records too) across two files."""
+    argv = ["-X", "-r", files["smtp"], files["sip"], "-m", "pkts", "-N", limit, "-s", "stime", "pkts", *expression]
+    assert _ours(capfd, "rasort", *argv) == _real("rasort", *argv)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from argus_rs.cli._common import CliError, one_line, report, silence_stdout, time_range_option
@@ -54,12 +54,20 @@ class Client:
     matched: int = 0
     progress_enabled: bool | None = None
     batch_rows: int = BATCH_ROWS
-    _read: list[int] = field(default_factory=lambda: [0])
+    #: ra's input count for -N (records the filter passes, and management records)
+    _count: int = 0
+    _limit_hit: bool = False
+    _stop: bool = False
+    _mar_passes: bool = True
 
     # -- input ----------------------------------------------------------------------------
 
     def batches(self, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
-        """The selected records of every input, batch by batch (``columns``: keep only these)."""
+        """The selected records of every input, batch by batch (``columns``: keep only these).
+
+        ``-N`` counts as ra counts its input stream (``argus-rs ra``'s rules): each file's
+        opening management record counts, and so do its others when the filter passes them;
+        ra goes on to the first record past the limit (shown when its count is in range)."""
         import polars as pl
 
         from argus_rs.cli.progress import ReadProgress
@@ -67,34 +75,64 @@ class Client:
         start, end = self.args.config.first_n
         with ReadProgress(self.inputs, self.command, self.progress_enabled) as bar:
             for path in self.inputs:
-                if end >= 0 and self.matched >= end:
+                if self.stopped():
                     return
                 if path != "-" and not os.path.exists(path):
                     report(self.command, f"open '{path}': No such file or directory")
                     self.errors += 1
                     continue
                 bar.file(path)
-                scanned, in_core = self._scan(path, columns)
+                scanned, filtered = self._scan(path, columns)
+                opened = False
                 for batch in scanned:
                     frame = pl.DataFrame(batch)
                     bar.records(frame.height)
-                    frame = self._select(frame, start, end, filtered=in_core)
+                    if not opened:
+                        self._file_opened(end)
+                        opened = True
+                    frame = self._select(frame, start, end, filtered=filtered)
                     if frame.height:
-                        yield frame if columns is None or in_core else frame.select(columns)
-                    if end >= 0 and self.matched >= end:
+                        yield frame if columns is None else frame.select(columns)
+                    if self.stopped():
                         break
+                if not self.stopped():
+                    mars = int(dict(scanned.stats).get("management_records", 0))
+                    if not opened and mars:
+                        self._file_opened(end)
+                    for _ in range(max(mars - 1, 0)):  # its closing management record(s)
+                        if self._mar_passes:
+                            self._count += 1
+                        if 0 <= end < self._count:
+                            self._stop = True
+                            break
                 for error in scanned.errors:
                     shown = "(stdin)" if path == "-" else path
                     report(self.command, error if shown in error or path in error else f"{shown}: {error}")
                     self.errors += 1
 
+    def stopped(self) -> bool:
+        """Has ra's -N input limit ended the reading?"""
+        return self._stop
+
+    def _file_opened(self, end: int) -> None:
+        self._count += 1
+        if 0 <= end < self._count:
+            self._limit_hit = True
+
     def _scan(self, path: str, columns: list[str] | None) -> tuple[ArgusBatches, bool]:
-        """Start reading ``path``: with the core's column projection and filter when this build
-        has them (True), else every column, filtered here (False)."""
+        """Start reading ``path`` with the core's column projection (and its filter, unless -N
+        counts the input: ra's count needs every record's match flag); True when the core
+        filtered.  An extension without projection: every column, filtered here."""
         from argus_rs import _core
 
+        start, end = self.args.config.first_n
+        in_core = start <= 0 and end < 0
+        wanted = columns
+        if columns is not None and self.record_filter is not None and not in_core and "record" not in columns:
+            wanted = [*columns, "record"]
         try:
-            return _core.scan_argus([path], self.batch_rows, columns, self.record_filter), True
+            flt = self.record_filter if in_core else None
+            return _core.scan_argus([path], self.batch_rows, wanted, flt), in_core
         except TypeError:  # an extension without projection
             return _core.scan_argus([path], self.batch_rows), False
 
@@ -104,17 +142,28 @@ class Client:
         if not frame.height:
             return frame
         if self.record_filter is not None and not filtered:
-            keep = pl.Series(self.record_filter.mask(frame.get_column("record"))).fill_null(False)
-            frame = frame.filter(keep)
-        if frame.height and (start > 0 or end >= 0):
-            # ra's -N on the input: the matched records ranked start+1 .. end
-            first = self.matched
-            self.matched += frame.height
-            lo = max(start - first, 0)
-            hi = frame.height if end < 0 else max(min(end - first, frame.height), 0)
-            frame = frame.slice(lo, max(hi - lo, 0))
+            matched = pl.Series(self.record_filter.mask(frame.get_column("record"))).fill_null(False)
         else:
-            self.matched += frame.height
+            matched = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
+        if start > 0 or end >= 0:
+            if self._limit_hit:
+                # the limit passed at a file's opening record: ra takes one more record
+                frame, matched = frame.head(1), matched.head(1)
+                counts = matched.cast(pl.Int64) + self._count
+                self._stop = True
+            else:
+                counts = matched.cast(pl.Int64).cum_sum() + self._count
+                over = (counts > end) & matched if end >= 0 else pl.repeat(False, frame.height, eager=True)
+                if over.any():
+                    last = int(over.arg_true()[0]) + 1
+                    frame, matched, counts = frame.head(last), matched.head(last), counts.head(last)
+                    self._stop = True
+            self._count = int(counts[-1])
+            keep = matched & (counts > start) if start > 0 else matched
+        else:
+            keep = matched
+        self.matched += int(matched.sum())
+        frame = frame.filter(keep)
         if self.time_range is not None and frame.height:
             frame = frame.filter(self.time_range.mask(frame))
         return frame
@@ -238,4 +287,8 @@ def open_client(command: str, words: list[str], own_modes: Callable[[str], bool]
         if sys.stdin.isatty():
             raise CliError("no input: give one or more -r FILE (- = standard input)")
         inputs = ["-"]
-    return Client(command, args, record_filter, time_range, inputs, own, output_mode)
+    from argus_rs.cli.ra_cmd import _mar_passes
+
+    client = Client(command, args, record_filter, time_range, inputs, own, output_mode)
+    client._mar_passes = _mar_passes(filter_text)
+    return client
