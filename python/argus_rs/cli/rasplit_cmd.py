@@ -87,112 +87,138 @@ def _split_mode(modes: list[str]) -> tuple[str, str | None]:
 
 
 class _Files:
-    """The output files, each written once with all its records (appended to when it exists)."""
+    """The output files: records are buffered per file and appended in blocks; at most
+    ``MAX_OPEN`` files stay open (the least recently used is closed and reopened to append,
+    as rasplit appends, with a new opening management record)."""
+
+    MAX_OPEN = 64
+    BLOCK = 4096
 
     def __init__(self) -> None:
-        self.records: dict[str, list[bytes]] = {}
-        self.order: list[str] = []
+        self.pending: dict[str, list[bytes]] = {}
+        self.open: dict[str, object] = {}  # name -> ArgusWriter, in least recently used order
+        self.first: dict[str, int] = {}
+        self.names: list[str] = []
 
-    def add(self, name: str, record: bytes) -> None:
-        if name not in self.records:
-            self.records[name] = []
-            self.order.append(name)
-        self.records[name].append(record)
+    def add(self, name: str, record: bytes, stime: int) -> None:
+        if name not in self.first:
+            self.first[name] = stime
+            self.names.append(name)
+        block = self.pending.setdefault(name, [])
+        block.append(record)
+        if len(block) >= self.BLOCK:
+            self._flush(name)
 
-    def write(self, times: dict[str, tuple[int, int]]) -> None:
+    def _flush(self, name: str) -> None:
         import polars as pl
 
         from argus_rs import _core
 
-        for name in self.order:
-            start, end = times.get(name, (0, 0))
-            writer = _core.ArgusWriter(name, start, end, True)
+        block = self.pending.pop(name, [])
+        if not block:
+            return
+        writer = self.open.pop(name, None)
+        if writer is None:
+            if len(self.open) >= self.MAX_OPEN:
+                oldest = next(iter(self.open))
+                self.open.pop(oldest).close()  # type: ignore[attr-defined]
+            writer = _core.ArgusWriter(name, self.first[name], self.first[name], True)
+        self.open[name] = writer
+        writer.write(pl.Series("record", block, dtype=pl.Binary))  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        for name in list(self.pending):
+            self._flush(name)
+        for writer in self.open.values():
+            writer.close()  # type: ignore[attr-defined]
+        self.open.clear()
+
+
+class _Splitter:
+    """Which file each record goes to, batch after batch (the state runs across batches)."""
+
+    def __init__(self, kind: str, value: str, prefix: str, length: int) -> None:
+        self.kind = kind
+        self.prefix = prefix
+        self.names = suffixes(length)
+        self.name = prefix + next(self.names)
+        self.started = False
+        if kind == "count":
+            self.limit = _number("count", value)
+            self.held = 1  # the first file's opening management record counts, as in rasplit
+        elif kind == "size":
+            self.limit = _number("size", value)
+            self.held = 128  # the file's opening management record
+        elif kind == "flow":
+            from argus_rs.cli.ra_cmd import _compile
+
+            self.flow_filter = _compile(value, f"-M flow {value!r}: ")
+        else:
+            from argus_rs.analytics.bins import bin_size
+
             try:
-                writer.write(pl.Series("record", self.records[name], dtype=pl.Binary))
-            finally:
-                writer.close()
+                self.size = bin_size(value)
+            except ValueError as exc:
+                raise CliError(f"-M time {value}: {exc}") from None
+            self.template = prefix if "%" in prefix else prefix + TIME_SUFFIX
 
+    def _next(self) -> None:
+        self.name = self.prefix + next(self.names)
 
-def _by_count(frame: pl.DataFrame, prefix: str, length: int, per_file: int, files: _Files) -> None:
-    names = suffixes(length)
-    name = prefix + next(names)
-    held = 1  # the opening management record of the first file counts, as in rasplit
-    for record in frame.get_column("record"):
-        if held >= per_file:
-            name, held = prefix + next(names), 0
-        files.add(name, record)
-        held += 1
+    def batch(self, frame: pl.DataFrame, files: _Files) -> None:
+        import polars as pl
 
+        records = frame.get_column("record")
+        stimes = frame.get_column("stime").dt.epoch("us")
+        if self.kind == "time":
+            self._by_time(frame, files)
+            return
+        if self.kind == "flow":
+            starts = pl.Series(self.flow_filter.mask(records)).fill_null(False)
+            for record, t, start in zip(records, stimes, starts, strict=True):
+                if start and self.started:
+                    self._next()
+                self.started = True
+                files.add(self.name, record, t)
+            return
+        for record, t in zip(records, stimes, strict=True):
+            if self.held >= self.limit:
+                self._next()
+                self.held = 0 if self.kind == "count" else 128
+            files.add(self.name, record, t)
+            self.held += 1 if self.kind == "count" else len(record)
 
-def _by_size(frame: pl.DataFrame, prefix: str, length: int, limit: int, files: _Files) -> None:
-    names = suffixes(length)
-    name = prefix + next(names)
-    held = 128  # the file's opening management record
-    for record in frame.get_column("record"):
-        if held >= limit:
-            name, held = prefix + next(names), 128
-        files.add(name, record)
-        held += len(record)
+    def _by_time(self, frame: pl.DataFrame, files: _Files) -> None:
+        from argus_rs import _core
+        from argus_rs.analytics.align import Side, cut, sides
 
-
-def _by_flow(frame: pl.DataFrame, prefix: str, length: int, text: str, files: _Files) -> None:
-    import polars as pl
-
-    from argus_rs.cli.ra_cmd import _compile
-
-    starts = pl.Series(_compile(text, f"-M flow {text!r}: ").mask(frame.get_column("record"))).fill_null(False)
-    names = suffixes(length)
-    name: str | None = None
-    for record, start in zip(frame.get_column("record"), starts, strict=True):
-        if name is None or start:
-            name = prefix + next(names)
-        files.add(name, record)
+        size = self.size
+        cols = frame.select(
+            "record",
+            *(frame.get_column(c).dt.epoch("us").alias(c) for c in ("stime", "ltime")),
+            *("spkts", "dpkts", "sbytes", "dbytes", "sappbytes", "dappbytes"),
+        )
+        for record, st, lt, sp, dp, sb, db, sa, da in cols.iter_rows():
+            start_bin = (st // size) * size
+            if lt <= start_bin + size or sp + dp <= 1:
+                files.add(_time_name(self.template, start_bin), record, st)
+                continue
+            (a, b), (c, d) = sides(st, lt, sp, dp)
+            for p in cut(Side(a, b, sp, sb, sa or 0), Side(c, d, dp, db, da or 0), size):
+                piece = _core.rewrite_piece(
+                    record,
+                    (p.src.start, p.src.end, p.dst.start, p.dst.end),
+                    (p.src.pkts, max(p.src.bytes, 0), max(p.src.app, 0)),
+                    (p.dst.pkts, max(p.dst.bytes, 0), max(p.dst.app, 0)),
+                )
+                files.add(_time_name(self.template, p.bin), piece, p.stime)
 
 
 def _time_name(template: str, start_us: int) -> str:
     return time.strftime(template, time.localtime(start_us // 1_000_000))
 
 
-def _by_time(frame: pl.DataFrame, template: str, size_text: str, files: _Files) -> None:
-    from argus_rs import _core
-    from argus_rs.analytics.align import Side, cut, sides
-    from argus_rs.analytics.bins import bin_size
-
-    try:
-        size = bin_size(size_text)
-    except ValueError as exc:
-        raise CliError(f"-M time {size_text}: {exc}") from None
-    if "%" not in template:
-        template += TIME_SUFFIX
-    cols = frame.select(
-        "record",
-        *(frame.get_column(c).dt.epoch("us").alias(c) for c in ("stime", "ltime")),
-        "spkts",
-        "dpkts",
-        "sbytes",
-        "dbytes",
-        "sappbytes",
-        "dappbytes",
-    )
-    for record, st, lt, sp, dp, sb, db, sa, da in cols.iter_rows():
-        start_bin = (st // size) * size
-        if lt <= start_bin + size or sp + dp <= 1:
-            files.add(_time_name(template, start_bin), record)
-            continue
-        (a, b), (c, d) = sides(st, lt, sp, dp)
-        for p in cut(Side(a, b, sp, sb, sa or 0), Side(c, d, dp, db, da or 0), size):
-            piece = _core.rewrite_piece(
-                record,
-                (p.src.start, p.src.end, p.dst.start, p.dst.end),
-                (p.src.pkts, max(p.src.bytes, 0), max(p.src.app, 0)),
-                (p.dst.pkts, max(p.dst.bytes, 0), max(p.dst.app, 0)),
-            )
-            files.add(_time_name(template, p.bin), piece)
-
-
 def run(words: list[str]) -> int:
-    import polars as pl
-
     from argus_rs.cli.client_input import parse_words
 
     words, length = _take_suffix_length(words)
@@ -204,28 +230,18 @@ def run(words: list[str]) -> int:
     prefix = config.outputs[0][0] if config.outputs else "x"
     if prefix == "-":
         raise CliError("-w -: rasplit writes files, not standard output")
-    kind, value = _split_mode(modes)
-    frame = client.lazy().collect()
-    files = _Files()
-    if kind == "count":
-        _by_count(frame, prefix, length, _number("count", value or ""), files)
-    elif kind == "size":
-        _by_size(frame, prefix, length, _number("size", value or ""), files)
-    elif kind == "flow":
-        _by_flow(frame, prefix, length, value or "", files)
-    else:
-        _by_time(frame, prefix, value or "", files)
-    times: dict[str, tuple[int, int]] = {}
-    for name in files.order:
-        times[name] = (0, 0)
-    if frame.height:
-        first = int(frame.select(pl.col("stime").min().dt.epoch("us")).item())
-        last = int(frame.select(pl.col("ltime").max().dt.epoch("us")).item())
-        times = dict.fromkeys(files.order, (first, last))
     directory = os.path.dirname(prefix)
     if directory and not os.path.isdir(directory):
         raise CliError(f"-w {prefix}: no such directory {directory!r}")
-    files.write(times)
+    kind, value = _split_mode(modes)
+    splitter = _Splitter(kind, value or "", prefix, length)
+    files = _Files()
+    try:
+        # batch by batch: inputs larger than memory are split too
+        for frame in client.batches():
+            splitter.batch(frame, files)
+    finally:
+        files.close()
     return 1 if client.errors else 0
 
 
