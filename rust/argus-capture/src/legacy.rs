@@ -100,15 +100,14 @@ impl LegacyFormat {
     /// caplen would otherwise make the streaming reader wait for data
     /// that never comes.
     pub(crate) fn record_header(&self, b: &[u8]) -> RecordHeader {
-        let field = |i: usize| {
-            let raw = [b[i], b[i + 1], b[i + 2], b[i + 3]];
-            if self.big_endian {
-                u32::from_be_bytes(raw)
-            } else {
-                u32::from_le_bytes(raw)
-            }
-        };
-        let (first, second) = (field(8), field(12));
+        let mut f = [0u32; 4];
+        for (v, raw) in f.iter_mut().zip(b[..16].chunks_exact(4)) {
+            *v = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
+        }
+        if self.big_endian {
+            f = f.map(u32::swap_bytes);
+        }
+        let [ts_sec, ts_frac, first, second] = f;
         let swapped = match self.lengths {
             LengthOrder::Normal => false,
             LengthOrder::Swapped => true,
@@ -120,8 +119,8 @@ impl LegacyFormat {
             (first, second)
         };
         RecordHeader {
-            ts_sec: field(0),
-            ts_frac: field(4),
+            ts_sec,
+            ts_frac,
             caplen,
             len,
         }

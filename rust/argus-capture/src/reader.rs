@@ -17,7 +17,7 @@ use pcap_parser::{Block, LegacyPcapReader, PcapBlockOwned, PcapNGReader};
 
 use crate::error::CaptureError;
 use crate::gzip::maybe_gunzip;
-use crate::legacy::{FILE_HEADER_LEN, LegacyFormat};
+use crate::legacy::{FILE_HEADER_LEN, LegacyFormat, RecordHeader};
 use crate::pcapng::{self, Interface};
 use crate::source::{ErrorSlot, Source, read_up_to};
 
@@ -292,8 +292,8 @@ impl CaptureReader {
                     return Ok(None);
                 }
                 Ok(Step::Packet(m)) => {
-                    let end = m.start.checked_add(m.len);
-                    if end.is_none_or(|end| end > self.parser.data().len()) {
+                    let range = m.start..m.start.saturating_add(m.len);
+                    if self.parser.data().get(range.clone()).is_none() {
                         // Cannot happen with a consistent pcap-parser; never
                         // index out of bounds on the strength of that.
                         self.finished = true;
@@ -305,7 +305,7 @@ impl CaptureReader {
                         ts_usec: m.ts_usec,
                         wire_len: m.wire_len,
                         linktype: m.linktype,
-                        data: &self.parser.data()[m.start..m.start + m.len],
+                        data: &self.parser.data()[range],
                     }));
                 }
                 Err(e) => {
@@ -387,6 +387,16 @@ impl CaptureReader {
 
     fn step_pcap(&mut self, format: LegacyFormat) -> Result<Step, CaptureError> {
         let header_len = format.record_header_len;
+        // Usually the whole record is buffered already: one look at the
+        // buffer then, without the checks of ensure().
+        let buffered = self.parser.data();
+        if buffered.len() >= header_len {
+            let record = format.record_header(buffered);
+            let record_len = header_len + record.caplen as usize;
+            if record.caplen <= format.max_caplen && buffered.len() >= record_len {
+                return Ok(Step::Packet(legacy_meta(&format, &record, record_len)));
+            }
+        }
         if !self.ensure(header_len)? {
             let have = self.parser.data().len();
             if have == 0 {
@@ -411,21 +421,7 @@ impl CaptureReader {
                 self.parser.data().len() - header_len
             )));
         }
-        // The data simply follows the header (whatever the field order, which
-        // pcap-parser would not know for pre-2.3 files); the whole record is
-        // buffered, so there is nothing left for pcap-parser to check.
-        let start = header_len;
-        // libpcap's salvage of a caplen above the snapshot length: keep the
-        // first `snapshot` bytes, skip the rest.
-        let len = record.caplen.min(format.snapshot);
-        Ok(Step::Packet(Meta {
-            ts_usec: format.ts_usec(&record),
-            wire_len: record.len.max(len),
-            linktype: format.linktype,
-            start,
-            len: len as usize,
-            block_len: record_len,
-        }))
+        Ok(Step::Packet(legacy_meta(&format, &record, record_len)))
     }
 
     fn step_pcapng(&mut self) -> Result<Step, CaptureError> {
@@ -558,6 +554,23 @@ impl CaptureReader {
             len: caplen as usize,
             block_len: total,
         }))
+    }
+}
+
+/// Where a legacy record's packet is: its data simply follows the header
+/// (whatever the field order, which pcap-parser would not know for pre-2.3
+/// files).
+fn legacy_meta(format: &LegacyFormat, record: &RecordHeader, record_len: usize) -> Meta {
+    // libpcap's salvage of a caplen above the snapshot length: keep the
+    // first `snapshot` bytes, skip the rest.
+    let len = record.caplen.min(format.snapshot);
+    Meta {
+        ts_usec: format.ts_usec(record),
+        wire_len: record.len.max(len),
+        linktype: format.linktype,
+        start: format.record_header_len,
+        len: len as usize,
+        block_len: record_len,
     }
 }
 
