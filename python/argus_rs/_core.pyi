@@ -131,6 +131,8 @@ def run_sensor(
     bpf: str | None = None,
     bpf_optimize: bool = True,
     threads: int = 1,
+    *,
+    serve: dict[str, object] | None = None,
 ) -> SensorRun:
     """The offline sensor: captures -> Argus 3 record streams (files appended to, ``"-"`` = stdout).
 
@@ -224,3 +226,50 @@ def ra_join_lines(
     the value dropped, but for ``keep_blank`` fields). The blank before a ``period``
     field is a ``.`` when its text is not blank. Lines lose trailing white space and
     one trailing ``sep``."""
+
+# --- remote access (issue 7; docs/remote.md) ---
+# run_sensor(serve=...): the -P server's settings (argus_rs.remote.serve_settings): port, bind,
+# name, max_clients, queue_bytes, stall, startup_timeout, drain_timeout, wait_for_client (seconds),
+# compiler (text -> RecordFilter). Its counters join SensorRun.stats as clients_*.
+
+@final
+class RemoteBatches:
+    """Arrow record batches of the flow records remote sensors stream (iterate; ``close()`` to stop)."""
+
+    def __iter__(self) -> RemoteBatches: ...
+    def __next__(self) -> ArrowArrayExportable: ...
+    def close(self) -> None: ...
+    @property
+    def errors(self) -> list[str]:
+        """One-line errors: unreachable source, refused filter, broken stream (``host:port: ...``)."""
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """sources_connected, records (flow records), management_records."""
+
+def scan_remote(
+    sources: list[str],
+    filter: str | None = None,
+    batch_rows: int = 65536,
+    connect_timeout: float = 10.0,
+    persistent: bool = False,
+) -> RemoteBatches:
+    """Connect to ``[argus://]host[:port]`` sources (several merged) and read their records as they come."""
+
+@final
+class RadiumRun:
+    errors: list[str]
+    stats: dict[str, int]
+    interrupted: bool
+
+def run_radium(
+    sources: list[str],
+    files: list[str],
+    outputs: list[tuple[str, RecordFilter | None]],
+    serve: dict[str, object] | None = None,
+    filter: str | None = None,
+    persistent: bool = True,
+    monitor_id: int = 0,
+    connect_timeout: float = 10.0,
+) -> RadiumRun:
+    """Relay remote sources and record files to files and to -P clients, records unchanged."""

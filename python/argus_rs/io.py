@@ -26,7 +26,17 @@ if TYPE_CHECKING:
     # protocols that exist only in the stub (_core.pyi)
     from argus_rs._core import ArrowArrayExportable, FlowBatches
 
-__all__ = ["PathArg", "ScanResult", "empty_frame", "iter_pcap", "read_pcap", "scan", "scan_core"]
+__all__ = [
+    "PathArg",
+    "ScanResult",
+    "empty_frame",
+    "iter_pcap",
+    "iter_remote",
+    "read_pcap",
+    "read_remote",
+    "scan",
+    "scan_core",
+]
 
 StrPath = str | os.PathLike[str]
 #: One capture path (``"-"`` = standard input) or a sequence of them.
@@ -205,3 +215,7 @@ def _iterate(batches: FlowBatches) -> Iterator[ArrowArrayExportable]:
     errors = [*batches.errors, *(e for e in errors if e not in batches.errors)]
     if errors:
         raise _read_error(errors, None)
+
+
+# remote sensors (ra -S): argus_rs.remote, offered here beside the file readers
+from argus_rs.remote import iter_remote, read_remote  # noqa: E402

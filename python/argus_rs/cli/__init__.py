@@ -24,6 +24,7 @@ from argus_rs.cli import (
     rabins_cmd,
     racluster_cmd,
     racount_cmd,
+    radium_cmd,
     rahisto_cmd,
     ramon_cmd,
     rasort_cmd,
@@ -79,6 +80,7 @@ app.command(name=rabins_cmd.COMMAND, help=rabins_cmd.HELP)(rabins_cmd.rabins_com
 app.command(name=rastrip_cmd.COMMAND, help=rastrip_cmd.HELP)(rastrip_cmd.rastrip)
 app.command(name=rasplit_cmd.COMMAND, help=rasplit_cmd.HELP)(rasplit_cmd.rasplit_command)
 app.command(name=rahisto_cmd.COMMAND, help=rahisto_cmd.HELP)(rahisto_cmd.rahisto_command)
+app.command(name=radium_cmd.COMMAND, help=radium_cmd.HELP)(radium_cmd.radium)
 
 #: the subcommands that take ra's command line verbatim
 _RA_LIKE = frozenset(
@@ -86,6 +88,8 @@ _RA_LIKE = frozenset(
 )
 #: issue 5's binning/splitting clients (ra's command line too)
 _RA_LIKE |= {rabins_cmd.COMMAND, rastrip_cmd.COMMAND, rasplit_cmd.COMMAND, rahisto_cmd.COMMAND}
+#: issue 7's relay (its own option letters, verbatim too)
+_RA_LIKE |= {radium_cmd.COMMAND}
 _COMMANDS = frozenset({argus_cmd.COMMAND}) | _RA_LIKE
 
 

@@ -26,7 +26,8 @@ OUTPUT_FILTER_OPTION = "--output-filter"
 
 #: options of the argus command that take a value (their next word is not a file or filter)
 _TAKES_VALUE = frozenset(
-    {"-S", "-M", "-U", "-e", "-F", "-N", "--flows", "--threads", "--format", "--status-interval", "--mar-interval"}
+    {"-S", "-M", "-U", "-e", "-F", "-N", "-P", "-B", "--port", "--bind"}
+    | {"--flows", "--threads", "--format", "--status-interval", "--mar-interval"}
     | {"--user-data", "--monitor-id", "--config", OUTPUT_FILTER_OPTION}
 )
 

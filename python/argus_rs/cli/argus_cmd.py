@@ -288,6 +288,26 @@ def argus(
         int | None,
         typer.Option("--flows", metavar="N", min=0, help="Without -w: also print the first N flow records."),
     ] = None,
+    access_port: Annotated[
+        int | None,
+        typer.Option(
+            "-P",
+            "--port",
+            metavar="PORT",
+            min=0,
+            max=65535,
+            help="Serve records to remote clients (ra -S) on TCP PORT (ARGUS_ACCESS_PORT; 0 = off; docs/remote.md).",
+        ),
+    ] = None,
+    bind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-B",
+            "--bind",
+            metavar="ADDR[,ADDR]",
+            help="Addresses the -P port listens on (ARGUS_BIND_IP; default 127.0.0.1).",
+        ),
+    ] = None,
     threads: Annotated[
         int,
         typer.Option(
@@ -332,10 +352,19 @@ def argus(
         raise CliError("no input: give one or more -r FILE (live capture is not supported)")
     settings.bpf = _input_filter(settings.bpf)
     settings.threads = threads
-    if settings.outputs:
+    if access_port is not None:
+        settings.access_port = access_port
+    if bind:
+        settings.bind_ip = list(bind)
+    serve = None
+    if settings.access_port:
+        from argus_rs.remote import serve_settings
+
+        serve = serve_settings(settings.access_port, settings.bind_ip, offline=True)
+    if settings.outputs or serve is not None:
         from argus_rs.cli.sensor_output import write_outputs
 
-        write_outputs(COMMAND, read, settings, output_format)
+        write_outputs(COMMAND, read, settings, output_format, serve=serve)
         return
     if output_format is not None:
         raise CliError("--format: needs an output (-w OUT)")

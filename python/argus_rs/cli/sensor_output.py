@@ -36,23 +36,40 @@ def _compile(target: str, text: str | None) -> RecordFilter | None:
         raise CliError(f"-w {target}: {exc}") from None
 
 
-def write_outputs(command: str, read: Sequence[str], settings: SensorSettings, given_format: str | None) -> None:
-    """Run the sensor over ``read`` into ``settings.outputs``; exit 1 after reporting unreadable inputs."""
+def write_outputs(
+    command: str,
+    read: Sequence[str],
+    settings: SensorSettings,
+    given_format: str | None,
+    serve: dict[str, object] | None = None,
+) -> None:
+    """Run the sensor over ``read`` into ``settings.outputs`` (and the ``-P`` server when ``serve``).
+
+    Exits 1 after reporting unreadable inputs.
+    """
     try:
         formats: list[Format] = [format_for(target, given_format) for target, _ in settings.outputs]
     except ValueError as exc:
         raise CliError(f"--format: {exc}") from None
     filters = [_compile(target, text) for target, text in settings.outputs]
     targets = [target for target, _ in settings.outputs]
+    if serve is not None and not all(fmt == "argus" for fmt in formats):
+        raise CliError("-P: the remote access port needs Argus record outputs only (no --format)")
     if all(fmt == "argus" for fmt in formats):
-        run = _core.run_sensor(
-            list(read),
-            list(zip(targets, filters, strict=True)),
-            settings.core_options,
-            settings.bpf,
-            settings.optimize,
-            threads=settings.threads,
-        )
+        try:
+            run = _core.run_sensor(
+                list(read),
+                list(zip(targets, filters, strict=True)),
+                settings.core_options,
+                settings.bpf,
+                settings.optimize,
+                threads=settings.threads,
+                serve=serve,
+            )
+        except OSError as exc:
+            if serve is None:
+                raise
+            raise CliError(str(exc), EXIT_READ_ERROR) from None
         errors = list(run.errors)
         if run.interrupted:
             raise KeyboardInterrupt

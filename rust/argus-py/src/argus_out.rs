@@ -69,7 +69,7 @@ pub struct SensorRun {
 /// `filter` an optional record predicate object with a `matches_record`
 /// capability (a compiled ra filter).
 #[pyfunction]
-#[pyo3(signature = (paths, outputs, options=None, bpf=None, bpf_optimize=true, threads=1))]
+#[pyo3(signature = (paths, outputs, options=None, bpf=None, bpf_optimize=true, threads=1, serve=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn run_sensor(
     py: Python<'_>,
@@ -79,6 +79,7 @@ pub fn run_sensor(
     bpf: Option<String>,
     bpf_optimize: bool,
     threads: usize,
+    serve: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<SensorRun> {
     let threads = check_threads(threads)?;
     let opts = engine_options(options)?;
@@ -97,7 +98,13 @@ pub fn run_sensor(
         mar_interval: Duration::from_micros(opts.mar_interval_usec.max(0) as u64),
         status_interval_sec: (opts.status_interval_usec / 1_000_000).clamp(0, 0xffff) as u16,
     };
-    let sensor = Sensor::start(pipeline, outs, cfg).map_err(PyOSError::new_err)?;
+    let write = cfg.write.clone();
+    let mut sensor = Sensor::start(pipeline, outs, cfg).map_err(PyOSError::new_err)?;
+    // -P: the server is one more sink of the sensor (and may wait for a client)
+    let server = match serve {
+        Some(d) => Some(crate::remote_out::attach(py, &mut sensor, d, write)?),
+        None => None,
+    };
     let sensor = Mutex::new(Some(sensor));
     let mut interrupted = false;
     let mut write_error: Option<String> = None;
@@ -143,7 +150,13 @@ pub fn run_sensor(
     Ok(SensorRun {
         errors: pipeline.errors().to_vec(),
         records_written: report.records_written,
-        stats: crate::scan::pipeline_stats(&pipeline),
+        stats: {
+            let mut stats = crate::scan::pipeline_stats(&pipeline);
+            if let Some(h) = &server {
+                stats.extend(crate::remote_out::stats(h));
+            }
+            stats
+        },
         interrupted,
     })
 }

@@ -9,6 +9,9 @@ mod filter;
 mod options;
 mod piece;
 mod ra_fields;
+mod radium;
+mod remote_in;
+mod remote_out;
 mod scan;
 mod strip;
 
@@ -32,6 +35,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<argus_out::ArgusWriter>()?;
     m.add_class::<argus_out::SensorRun>()?;
     m.add_function(wrap_pyfunction!(argus_out::run_sensor, m)?)?;
+    m.add_class::<remote_in::RemoteBatches>()?;
+    m.add_function(wrap_pyfunction!(remote_in::scan_remote, m)?)?;
+    m.add_class::<radium::RadiumRun>()?;
+    m.add_function(wrap_pyfunction!(radium::run_radium, m)?)?;
     m.add_function(wrap_pyfunction!(batch::record_schema, m)?)?;
     m.add_class::<filter::RecordFilter>()?;
     m.add_function(wrap_pyfunction!(filter::compile_filter, m)?)?;
