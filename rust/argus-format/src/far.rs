@@ -51,8 +51,19 @@ impl Far {
 
     /// `b` is one whole record; `offset` its position in the input.
     pub fn decode(b: &[u8], offset: usize) -> Far {
+        Far::decode_with(b, offset, Dsr::decode)
+    }
+
+    /// [`Far::decode`] for the values only (DSRs typed by
+    /// [`Dsr::decode_value`]): cheaper, for readers that keep the record's
+    /// bytes and never write this form back.
+    pub fn decode_values(b: &[u8], offset: usize) -> Far {
+        Far::decode_with(b, offset, Dsr::decode_value)
+    }
+
+    fn decode_with(b: &[u8], offset: usize, decode: fn(&[u8]) -> Dsr) -> Far {
         let body = &b[HEADER_LEN..];
-        let (dsrs, end, damage) = dsr::split(body, offset + HEADER_LEN);
+        let (dsrs, end, damage) = dsr::split_with(body, offset + HEADER_LEN, decode);
         Far {
             header: RecordHeader::decode(b),
             dsrs,

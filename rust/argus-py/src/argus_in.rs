@@ -127,7 +127,7 @@ fn work(
         }
         records += 1;
         if decode {
-            let far = Far::decode(&buf, offset as usize);
+            let far = Far::decode_values(&buf, offset as usize);
             let mut r = flow_from_far(&far);
             if let Some(node) = &filter
                 && !far_matches(node, &far, &mut r)

@@ -184,7 +184,7 @@ fn record(b: &[u8]) -> Option<FlowRecord> {
     if b.len() < 4 || !matches!(b[0] & 0xf0, 0x10 | 0x30 | 0x40) {
         return None;
     }
-    let far = Far::decode(b, 0);
+    let far = Far::decode_values(b, 0);
     let mut r = argus_format::map::flow_from_far(&far);
     filter_view(&far, &mut r);
     Some(r)
@@ -197,7 +197,7 @@ fn record(b: &[u8]) -> Option<FlowRecord> {
 /// gives `r` back, except for the label.
 fn filter_view(far: &Far, r: &mut FlowRecord) {
     for d in &far.dsrs {
-        match d {
+        match d.meaning().as_ref() {
             Dsr::Network(n) => match n.subtype {
                 NET_RTP => r.app = AppClass::Rtp,
                 NET_RTCP => r.app = AppClass::Rtcp,

@@ -87,7 +87,7 @@ fn corrected(b: &[u8]) -> Option<Extra> {
     if b.len() < 4 || !matches!(b[0] & 0xf0, 0x10 | 0x30 | 0x40) {
         return None;
     }
-    let far = Far::decode(b, 0);
+    let far = Far::decode_values(b, 0);
     let mut r = argus_format::map::flow_from_far(&far);
     let mut dsrs = 0u32;
     let mut jitter = None;
@@ -117,7 +117,7 @@ fn corrected(b: &[u8]) -> Option<Extra> {
             Dsr::Icmp(_) => 128,
             _ => 0,
         };
-        if let Dsr::Flow(f) = d
+        if let Dsr::Flow(f) = d.meaning().as_ref()
             && f.reversed()
             && matches!(r.key.kind, KeyKind::Arp | KeyKind::Rarp)
         {

@@ -147,6 +147,13 @@ impl Dsr {
         }
     }
 
+    /// Type a DSR's bytes for its values only: unlike [`Dsr::decode`], a
+    /// typed DSR is not checked to write back byte for byte (for readers
+    /// that keep the record's own bytes); what does not type stays raw.
+    pub fn decode_value(b: &[u8]) -> Dsr {
+        Dsr::decode_typed(b).unwrap_or_else(|| Dsr::Raw(b.to_vec()))
+    }
+
     /// What a DSR says, also when its bytes are kept raw because the typed
     /// form would not write them back identically (e.g. non-zero padding
     /// left by the writer): the values are the same either way.
@@ -224,7 +231,16 @@ impl Dsr {
 /// the walk: the DSRs before it are returned with the error, and the bytes
 /// from the bad DSR on are the record's unparsed tail (`body[end..]`).
 pub fn split(body: &[u8], base: usize) -> (Vec<Dsr>, usize, Option<FormatError>) {
-    let mut out = Vec::new();
+    split_with(body, base, Dsr::decode)
+}
+
+/// [`split`] with each DSR typed by `decode`.
+pub fn split_with(
+    body: &[u8],
+    base: usize,
+    decode: impl Fn(&[u8]) -> Dsr,
+) -> (Vec<Dsr>, usize, Option<FormatError>) {
+    let mut out = Vec::with_capacity(8);
     let mut at = 0;
     while at < body.len() {
         let h = (body.len() - at >= 4).then(|| DsrHeader::decode(&body[at..]));
@@ -239,7 +255,7 @@ pub fn split(body: &[u8], base: usize) -> (Vec<Dsr>, usize, Option<FormatError>)
             };
             return (out, at, Some(e));
         }
-        out.push(Dsr::decode(&body[at..at + n]));
+        out.push(decode(&body[at..at + n]));
         at += n;
     }
     (out, at, None)
