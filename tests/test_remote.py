@@ -63,6 +63,23 @@ def served(cli: Path, *args: str) -> Iterator[tuple[int, subprocess.Popen[bytes]
                 proc.wait()
 
 
+def real_ra_remote(port: int, server: subprocess.Popen[bytes], *args: str) -> list[str]:
+    """Real ``ra -S`` until our server has ended (real ra then keeps trying to reconnect: stopped)."""
+    ra = subprocess.Popen(
+        ["ra", "-X", "-n", "-S", f"127.0.0.1:{port}", *args, "-s", *FIELDS],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        server.wait(30)
+        time.sleep(0.5)
+    finally:
+        ra.terminate()
+    out, _ = ra.communicate(timeout=10)
+    return out.splitlines()
+
+
 def real_ra(*args: str, timeout: float = 30) -> list[str]:
     run = subprocess.run(
         ["ra", "-X", "-n", *args, "-s", *FIELDS], capture_output=True, text=True, timeout=timeout, check=False
@@ -83,8 +100,7 @@ def test_real_ra_reads_our_server(cli_path: Path, our_file: Path) -> None:
     expected = real_ra("-r", str(our_file))
     assert len(expected) > 10
     with served(cli_path, "argus", "-X", "-r", str(CAPTURE)) as (port, proc):
-        got = real_ra("-S", f"127.0.0.1:{port}")
-        proc.wait(20)
+        got = real_ra_remote(port, proc)
     assert got == expected
     assert proc.returncode == 0
 
@@ -92,8 +108,7 @@ def test_real_ra_reads_our_server(cli_path: Path, our_file: Path) -> None:
 def test_real_ra_filter_is_applied_by_our_server(cli_path: Path, our_file: Path) -> None:
     expected = real_ra("-r", str(our_file), "-", "udp")
     with served(cli_path, "argus", "-X", "-r", str(CAPTURE)) as (port, proc):
-        got = real_ra("-S", f"127.0.0.1:{port}", "-", "udp")
-        proc.wait(20)
+        got = real_ra_remote(port, proc, "-", "udp")
     assert got == expected
     assert all(" udp " in line for line in got[1:])
 
@@ -101,7 +116,7 @@ def test_real_ra_filter_is_applied_by_our_server(cli_path: Path, our_file: Path)
 def test_our_ra_reads_our_server(cli_path: Path, run_cli: RunCli, our_file: Path) -> None:
     expected = real_ra("-r", str(our_file), "-", "tcp")
     with served(cli_path, "argus", "-X", "-r", str(CAPTURE)) as (port, _proc):
-        run = run_cli("ra", "-X", "-n", "-S", f"argus://127.0.0.1:{port}", "-s", *FIELDS, "-", "tcp")
+        run = run_cli(["ra", "-X", "-n", "-S", f"argus://127.0.0.1:{port}", "-s", *FIELDS, "-", "tcp"])
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == expected
 
@@ -113,8 +128,7 @@ def test_bad_filter_is_refused_and_server_serves_on(cli_path: Path, our_file: Pa
             s.sendall(b"FILTER: man or (this is not a filter")
             assert s.recv(2, socket.MSG_WAITALL) == b"ER"
             assert s.recv(1) == b""  # then closed
-        got = real_ra("-S", f"127.0.0.1:{port}")
-        proc.wait(20)
+        got = real_ra_remote(port, proc)
         err = proc.stderr.read().decode() if proc.stderr else ""
     assert got == real_ra("-r", str(our_file))
     assert "bad filter" in err
@@ -133,14 +147,13 @@ def test_eleventh_client_refused(cli_path: Path, our_file: Path) -> None:
             for s in ten:
                 s.close()
         time.sleep(0.3)
-        got = real_ra("-S", f"127.0.0.1:{port}")
-        proc.wait(20)
+        got = real_ra_remote(port, proc)
     assert got == real_ra("-r", str(our_file))
 
 
 def test_ra_to_closed_port_is_one_line_error(run_cli: RunCli) -> None:
     port = free_port()
-    run = run_cli("ra", "-S", f"127.0.0.1:{port}")
+    run = run_cli(["ra", "-S", f"127.0.0.1:{port}"])
     assert run.returncode != 0
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1, run.stderr
@@ -152,15 +165,14 @@ def test_ra_to_closed_port_is_one_line_error(run_cli: RunCli) -> None:
 def test_racount_reads_remote(cli_path: Path, run_cli: RunCli, our_file: Path) -> None:
     expected = subprocess.run(["racount", "-X", "-r", str(our_file)], capture_output=True, text=True).stdout
     with served(cli_path, "argus", "-X", "-r", str(CAPTURE)) as (port, _proc):
-        run = run_cli("racount", "-X", "-S", f"127.0.0.1:{port}")
+        run = run_cli(["racount", "-X", "-S", f"127.0.0.1:{port}"])
     assert run.returncode == 0, run.stderr
     assert run.stdout == expected
 
 
 def test_radium_relays_file_to_real_ra(cli_path: Path, our_file: Path) -> None:
     with served(cli_path, "radium", "-r", str(our_file)) as (port, proc):
-        got = real_ra("-S", f"127.0.0.1:{port}")
-        proc.wait(20)
+        got = real_ra_remote(port, proc)
     assert got == real_ra("-r", str(our_file))
 
 
