@@ -585,7 +585,8 @@ def _aggregate(
     for a in ("saddr", "daddr"):
         if a not in keep:
             # records of different flow kinds (IPv4, IPv6, ARP) merged: the address is zeroed
-            mixed = _differ("_fam") | _differ("_ipp") & pl.col("_arp")
+            # ARP addresses that differ are zeroed, not reduced to a common prefix
+            mixed = _differ("_fam") | _differ("_ipp") & pl.col("_arp") | pl.col("_arp") & _differ(a)
             zero = pl.when(pl.col("_fam_first") == 2).then(pl.lit("::")).otherwise(pl.lit("0.0.0.0"))
             fixes.append(pl.when(mixed).then(zero).otherwise(_addr.common_prefix_value(a)).alias(a))
     fixes.append(_flag_value(proto_mixed))
@@ -613,6 +614,8 @@ def _aggregate(
         .then(pl.when(~_differ("state")).then(pl.col("_state_first")).otherwise(tcp_state))
         .when((proto == "ipv6-icmp") & _differ("_pp"))
         .then(pl.lit("UNK"))  # merged ICMPv6 types/codes differ: the zeroed type prints UNK
+        .when((proto == "icmp") & (_differ("sport") if "sport" not in keep else pl.lit(False)))
+        .then(pl.lit("ECR"))  # merged ICMP types/codes differ: the zeroed type 0 is an echo reply
         .when(
             proto.is_in(["icmp", "ipv6-icmp", "igmp"])
             | pl.col("_state_first").is_in(["STA", "ERR"])
