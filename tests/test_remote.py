@@ -210,3 +210,43 @@ def test_our_ra_reads_real_argus(cli_path: Path, tmp_path: Path) -> None:
         argus.wait(10)
     out, err = ra.communicate(timeout=15)
     assert f"udp {target}" in " ".join(out.split()), (out, err)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="real argus -P needs live capture on lo (root)")
+@pytest.mark.skipif(shutil.which("argus") is None, reason="real argus not installed")
+def test_chain_real_argus_our_radium_real_ra(cli_path: Path) -> None:
+    """The verified chain of reference §4.4: argus -P -> radium -S -P -> ra -S, with our radium."""
+    upstream, relay = free_port(), free_port()
+    argus = subprocess.Popen(["argus", "-X", "-i", "lo", "-P", str(upstream), "-S", "1"], stderr=subprocess.DEVNULL)
+    radium = None
+    ra = None
+    try:
+        wait_listening(upstream, argus)  # type: ignore[arg-type]
+        radium = subprocess.Popen(
+            [str(cli_path), "radium", "-S", f"127.0.0.1:{upstream}", "-P", str(relay)], stderr=subprocess.PIPE
+        )
+        wait_listening(relay, radium)
+        ra = subprocess.Popen(
+            ["ra", "-X", "-n", "-S", f"127.0.0.1:{relay}", "-s", "proto", "dport", "-", "udp"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        time.sleep(1.0)
+        target = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            for _ in range(5):
+                u.sendto(b"argus-rs radium chain", ("127.0.0.1", target))
+                time.sleep(0.05)
+        time.sleep(3.0)
+    finally:
+        for proc in (argus, radium):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGINT if proc is radium else signal.SIGTERM)
+                proc.wait(10)
+        if ra is not None:
+            time.sleep(0.3)
+            ra.terminate()
+    assert ra is not None
+    out, _ = ra.communicate(timeout=10)
+    assert f"udp {target}" in " ".join(out.split()), out
