@@ -191,7 +191,7 @@ def test_our_ra_reads_real_argus(cli_path: Path, tmp_path: Path) -> None:
     port = free_port()
     argus = subprocess.Popen(["argus", "-X", "-i", "lo", "-P", str(port), "-S", "1"], stderr=subprocess.DEVNULL)
     try:
-        wait_listening(port, argus)  # type: ignore[arg-type]
+        wait_listening(port, argus)
         ra = subprocess.Popen(
             [str(cli_path), "ra", "-n", "-S", f"127.0.0.1:{port}", "-s", "proto", "dport", "-", "udp"],
             stdout=subprocess.PIPE,
@@ -221,7 +221,7 @@ def test_chain_real_argus_our_radium_real_ra(cli_path: Path) -> None:
     radium = None
     ra = None
     try:
-        wait_listening(upstream, argus)  # type: ignore[arg-type]
+        wait_listening(upstream, argus)
         radium = subprocess.Popen(
             [str(cli_path), "radium", "-S", f"127.0.0.1:{upstream}", "-P", str(relay)], stderr=subprocess.PIPE
         )
