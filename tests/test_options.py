@@ -42,6 +42,8 @@ CORE_NAMES = {
     "monitor_id",
     "monitor_id_kind",
     "track_duplicates",
+    "max_flows",
+    "max_flow_memory",
 }
 
 
@@ -76,6 +78,8 @@ def test_every_option_maps_to_a_core_name() -> None:
         "generate_bidirectional_timestamps": "yes",
         "monitor_id": "10.0.0.1",
         "track_duplicates": "yes",
+        "max_flows": "1000",
+        "max_flow_memory": "64M",
     }
     assert set(values) == set(OPTION_NAMES)
     core = to_core_options(**values)
@@ -103,6 +107,8 @@ def test_every_option_maps_to_a_core_name() -> None:
         "monitor_id": 0x0A000001,
         "monitor_id_kind": "ipv4",
         "track_duplicates": True,
+        "max_flows": 1000,
+        "max_flow_memory": 64_000_000,
     }
 
 

@@ -218,6 +218,27 @@ def _pack_string_id(name: str, original: object, text: str) -> int:
     return int.from_bytes(data.ljust(4, b"\0"), "big")
 
 
+def _flow_count(name: str, value: object) -> int:
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+        number = int(value)
+    if number is None or number < 0:
+        raise _fail(name, value, "expected a number of flows, 0 for no limit")
+    return number
+
+
+def _memory_size(name: str, value: object) -> int:
+    """Bytes, with an optional K/M/G suffix (x 10^3, 10^6, 10^9, as ARGUS_PCAP_BUF_SIZE)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = re.fullmatch(r"\s*(\d+)([KkMmGg]?)\s*", value) if isinstance(value, str) else None
+    if not match:
+        raise _fail(name, value, "expected a byte count with an optional K, M or G suffix, 0 for no limit")
+    return int(match.group(1)) * {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}[match.group(2).lower()]
+
+
 def _monitor_id(name: str, value: object) -> int:
     return parse_monitor_id(value, name)[0]
 
@@ -247,6 +268,9 @@ _OPTIONS: dict[str, tuple[str, _Converter]] = {
     "generate_bidirectional_timestamps": ("bidirectional_timestamps", parse_bool),
     "monitor_id": ("monitor_id", _monitor_id),
     "track_duplicates": ("track_duplicates", parse_bool),
+    # argus-rs extensions (docs/memory.md): the open-flow cap
+    "max_flows": ("max_flows", _flow_count),
+    "max_flow_memory": ("max_flow_memory", _memory_size),
 }
 
 #: The user-facing option names, in argus.conf order.

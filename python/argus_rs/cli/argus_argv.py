@@ -29,6 +29,7 @@ _TAKES_VALUE = frozenset(
     {"-S", "-M", "-U", "-e", "-F", "-N", "-P", "-B", "--port", "--bind"}
     | {"--flows", "--threads", "--format", "--status-interval", "--mar-interval"}
     | {"--user-data", "--monitor-id", "--config", OUTPUT_FILTER_OPTION}
+    | {"--max-flows", "--max-flow-memory"}
 )
 
 

@@ -66,6 +66,9 @@ _COUNTERS = (
     ("flows", "flows"),
 )
 
+#: shown only when the open-flow cap pushed flows out early (docs/memory.md)
+_EVICTED = ("flows_evicted", "evicted")
+
 
 def _display_name(path: str) -> str:
     return "(stdin)" if path == "-" else path
@@ -90,17 +93,20 @@ def _proto_counts(frame: pl.DataFrame) -> dict[str, int]:
 def summary_lines(results: Sequence[tuple[str, ScanResult]]) -> list[str]:
     """The summary that ``argus`` prints without -w."""
     names = [_display_name(path) for path, _ in results]
-    header = ["file", *(heading for _, heading in _COUNTERS), "errors"]
+    counters: tuple[tuple[str, str], ...] = _COUNTERS
+    if any(int(result.stats.get(_EVICTED[0], 0)) for _, result in results):
+        counters = (*_COUNTERS, _EVICTED)
+    header = ["file", *(heading for _, heading in counters), "errors"]
     rows: list[list[str]] = []
-    totals = dict.fromkeys((key for key, _ in _COUNTERS), 0)
+    totals = dict.fromkeys((key for key, _ in counters), 0)
     total_errors = 0
     for name, (_, result) in zip(names, results, strict=True):
-        values = [int(result.stats.get(key, 0)) for key, _ in _COUNTERS]
-        for (key, _), value in zip(_COUNTERS, values, strict=True):
+        values = [int(result.stats.get(key, 0)) for key, _ in counters]
+        for (key, _), value in zip(counters, values, strict=True):
             totals[key] += value
         total_errors += len(result.errors)
         rows.append([name, *(str(v) for v in values), str(len(result.errors))])
-    rows.append(["total", *(str(totals[key]) for key, _ in _COUNTERS), str(total_errors)])
+    rows.append(["total", *(str(totals[key]) for key, _ in counters), str(total_errors)])
     lines = _table(header, rows)
 
     per_file = [_proto_counts(result.frame) for _, result in results]
@@ -288,6 +294,22 @@ def argus(
         int | None,
         typer.Option("--flows", metavar="N", min=0, help="Without -w: also print the first N flow records."),
     ] = None,
+    max_flows: Annotated[
+        str | None,
+        typer.Option(
+            "--max-flows",
+            metavar="N",
+            help="Hold at most N open flows: beyond, the flows idle longest are reported early (not an argus option).",
+        ),
+    ] = None,
+    max_flow_memory: Annotated[
+        str | None,
+        typer.Option(
+            "--max-flow-memory",
+            metavar="BYTES",
+            help="The same cap as flow-state bytes (K/M/G suffix; docs/memory.md; not an argus option).",
+        ),
+    ] = None,
     access_port: Annotated[
         int | None,
         typer.Option(
@@ -343,6 +365,8 @@ def argus(
             ("-Z", "generate_packet_size", True if packet_size else None),
             ("-U", "capture_data_len", user_data),
             ("-e", "monitor_id", monitor_id),
+            ("--max-flows", "max_flows", max_flows),
+            ("--max-flow-memory", "max_flow_memory", max_flow_memory),
         ],
         cli_outputs=[(t, f or None) for t, f in zip(targets, filters, strict=True)],
         expression=list(expression or []),

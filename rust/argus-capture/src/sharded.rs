@@ -220,6 +220,7 @@ impl ShardedEngine {
             s.packets_skipped += t.packets_skipped;
             s.flows += t.flows;
             s.records += t.records;
+            s.flows_evicted += t.flows_evicted;
         }
         s
     }

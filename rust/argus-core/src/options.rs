@@ -65,6 +65,12 @@ pub struct EngineOptions {
     pub bidirectional_timestamps: bool,
     pub monitor_id: u32,
     pub track_duplicates: bool,
+    /// Most flows held open at once (0: no limit); beyond it the flows idle
+    /// longest are reported early and forgotten (argus-rs extension).
+    pub max_flows: usize,
+    /// The same limit in bytes of flow state, counted at
+    /// [`crate::flow::FLOW_BYTES`] per flow (0: no limit).
+    pub max_flow_memory: u64,
 }
 
 impl Default for EngineOptions {
@@ -91,6 +97,8 @@ impl Default for EngineOptions {
             bidirectional_timestamps: false,
             monitor_id: 0,
             track_duplicates: false,
+            max_flows: 0,
+            max_flow_memory: 0,
         }
     }
 }

@@ -47,6 +47,16 @@ pub fn engine_options(d: Option<&Bound<'_, PyDict>>) -> PyResult<EngineOptions> 
             "tcp_perf" => o.tcp_perf = flag()?,
             "bidirectional_timestamps" => o.bidirectional_timestamps = flag()?,
             "track_duplicates" => o.track_duplicates = flag()?,
+            "max_flows" => {
+                o.max_flows = v.extract().map_err(|_| {
+                    PyValueError::new_err("option max_flows: expected a number of flows")
+                })?
+            }
+            "max_flow_memory" => {
+                o.max_flow_memory = v.extract().map_err(|_| {
+                    PyValueError::new_err("option max_flow_memory: expected a byte count")
+                })?
+            }
             "user_data_len" => {
                 o.user_data_len = v.extract().map_err(|_| {
                     PyValueError::new_err("option user_data_len: expected a byte count")

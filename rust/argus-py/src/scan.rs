@@ -131,7 +131,7 @@ pub(crate) fn poisoned() -> PyErr {
 }
 
 /// The counters a run reports: files, packets, bytes (wire), packets_decoded,
-/// bytes_decoded, packets_skipped, records, flows.
+/// bytes_decoded, packets_skipped, records, flows, flows_evicted.
 pub(crate) fn pipeline_stats(p: &Pipeline) -> HashMap<&'static str, u64> {
     let s = p.stats();
     [
@@ -143,6 +143,7 @@ pub(crate) fn pipeline_stats(p: &Pipeline) -> HashMap<&'static str, u64> {
         ("packets_skipped", s.packets_skipped),
         ("records", s.records),
         ("flows", s.flows),
+        ("flows_evicted", s.flows_evicted),
     ]
     .into_iter()
     .collect()

@@ -6,12 +6,14 @@
 //! protocol timeout, where it is forgotten if no packet revives it in time.
 //! "Now" is the packet clock; the queues are swept every 0.2 s of it.
 
+mod acc;
 mod app;
 mod frag;
 pub mod key;
 mod queue;
 mod rtp;
 pub mod shard;
+mod table;
 pub mod tcp;
 mod update;
 
@@ -19,7 +21,7 @@ use crate::decode::{self, DecodeError, Decoded, Family};
 use crate::options::EngineOptions;
 use crate::packet::RawPacket;
 use crate::record::{Cause, FlowRecord};
-use hashbrown::HashMap;
+use acc::Acc;
 use key::{FlowKey, KeyKind};
 use queue::{FlowQueue, QueueId};
 use tcp::TcpConn;
@@ -39,39 +41,60 @@ pub struct EngineStats {
     pub packets_skipped: u64,
     pub flows: u64,
     pub records: u64,
+    /// Flows reported early and forgotten because the open-flow cap
+    /// (`max_flows` / `max_flow_memory`) was reached.
+    pub flows_evicted: u64,
 }
 
-/// One tracked flow.
+/// Bytes one open flow is counted as for `max_flow_memory`: what the SYN
+/// flood benchmark measures per open TCP flow (flow slot, index, queue
+/// entry, TCP state; bench/RESULTS.md).
+pub const FLOW_BYTES: u64 = 320;
+
+/// How many flows at the head of each queue the cap looks at for the one
+/// idle longest.
+const EVICT_SCAN: usize = 8;
+
+/// The open-flow cap the options ask for (0: none).
+fn flow_cap(o: &EngineOptions) -> usize {
+    let by_memory = if o.max_flow_memory > 0 {
+        usize::try_from((o.max_flow_memory / FLOW_BYTES).max(1)).unwrap_or(usize::MAX)
+    } else {
+        0
+    };
+    match (o.max_flows, by_memory) {
+        (0, m) => m,
+        (n, 0) => n,
+        (n, m) => n.min(m),
+    }
+}
+
+/// One tracked flow (kept small: see [`acc`]).
 #[derive(Debug)]
 pub(crate) struct Flow {
     /// Key as stored in the table (canonical order when bidirectional).
     key: FlowKey,
     /// The flow's source (first packet's sender) is the key's `b` side.
     src_is_b: bool,
-    rec: FlowRecord,
     written: bool,
-    seq: u32,
-    timeout_usec: i64,
-    tcp: Option<Box<TcpConn>>,
     queue: QueueId,
-    qtime: i64,
+    seq: u32,
     qgen: u32,
-    /// The canonical key of the non-first fragments this flow's current
-    /// datagram expects, so they can be attributed here.
-    frag_key: Option<FlowKey>,
-    /// RTP (sequence, SSRC) last taken per direction (source, destination);
-    /// a zero sequence means none yet, as in Argus.
-    rtp: [(u16, u32); 2],
-    /// Last packet time per direction (source, destination) over the flow's
-    /// whole life: Argus's jitter intervals run across record boundaries.
-    last_pkt: [i64; 2],
+    qtime: i64,
+    tcp: Option<Box<TcpConn>>,
+    acc: Acc,
 }
 
 pub struct Engine {
     opts: EngineOptions,
-    table: HashMap<FlowKey, u32>,
+    /// Most flows held at once (0: no limit).
+    cap: usize,
+    table: table::FlowTable,
     flows: Vec<Option<Flow>>,
     free: Vec<u32>,
+    /// The next queue generation: engine-wide, so that a queue entry left
+    /// by a deleted flow never matches the flow that reuses its slot.
+    qgen: u32,
     status_queue: FlowQueue,
     idle_queues: Vec<FlowQueue>,
     /// Non-first fragment key → parent flow slot.
@@ -93,10 +116,12 @@ pub struct Engine {
 impl Engine {
     pub fn new(opts: EngineOptions) -> Self {
         Engine {
+            cap: flow_cap(&opts),
             opts,
-            table: HashMap::new(),
+            table: table::FlowTable::default(),
             flows: Vec::new(),
             free: Vec::new(),
+            qgen: 0,
             status_queue: FlowQueue::new(0),
             idle_queues: Vec::new(),
             frags: frag::Fragments::default(),
@@ -277,7 +302,7 @@ impl Engine {
                 && let Some(f) = self.flows[slot as usize].as_mut()
                 && !f.written
             {
-                f.rec.cause = c;
+                f.acc.cause = c;
             }
             if self.flows[slot as usize]
                 .as_ref()
@@ -331,8 +356,8 @@ impl Engine {
             return;
         }
 
-        let slot = match self.table.get(&ckey) {
-            Some(&slot) => {
+        let slot = match self.table.get(&ckey, &self.flows) {
+            Some(slot) => {
                 let due = {
                     let f = self.flows[slot as usize]
                         .as_ref()
@@ -353,7 +378,7 @@ impl Engine {
                 slot
             }
             None => {
-                let slot = self.new_flow(ckey, pkt_is_b, d);
+                let slot = self.new_flow(ckey, pkt_is_b);
                 let forward = self.flows[slot as usize]
                     .as_ref()
                     .is_some_and(|f| f.src_is_b == pkt_is_b);
@@ -377,9 +402,10 @@ impl Engine {
         if self.frags.add(fk, offset, len, more)
             && let Some(p) = parent
             && let Some(f) = self.flows[p as usize].as_mut()
-            && f.frag_key == Some(fk)
+            && f.acc.frag_key() == Some(fk)
+            && let Some(x) = f.acc.extra.as_deref_mut()
         {
-            f.frag_key = None;
+            x.frag_key = None;
         }
     }
 
@@ -397,36 +423,28 @@ impl Engine {
             _ => true,
         };
         if requeue {
-            f.qgen = f.qgen.wrapping_add(1);
+            f.qgen = self.qgen;
+            self.qgen = self.qgen.wrapping_add(1);
             f.queue = QueueId::Status;
             f.qtime = now;
             self.status_queue.push(slot, f.qgen);
         }
     }
 
-    fn new_flow(&mut self, ckey: FlowKey, pkt_is_b: bool, d: &Decoded) -> u32 {
-        let timeout = self.timeout_for(&ckey, d);
+    fn new_flow(&mut self, ckey: FlowKey, pkt_is_b: bool) -> u32 {
+        while self.cap > 0 && self.table.len() >= self.cap && self.evict_oldest() {}
         // ARP flows are shown as "asker who asked" whichever packet came first.
         let src_is_b = pkt_is_b && !matches!(ckey.kind, KeyKind::Arp | KeyKind::Rarp);
-        let rec = FlowRecord {
-            key: oriented(&ckey, src_is_b),
-            srcid: self.opts.monitor_id,
-            ..FlowRecord::default()
-        };
         let flow = Flow {
             key: ckey,
             src_is_b,
-            rec,
             written: false,
-            seq: 0,
-            timeout_usec: timeout,
-            tcp: None,
             queue: QueueId::Status,
+            seq: 0,
+            qgen: self.qgen,
             qtime: self.now,
-            qgen: 0,
-            frag_key: None,
-            rtp: [(0, 0); 2],
-            last_pkt: [0; 2],
+            tcp: None,
+            acc: Acc::default(),
         };
         let slot = if let Some(s) = self.free.pop() {
             self.flows[s as usize] = Some(flow);
@@ -435,20 +453,70 @@ impl Engine {
             self.flows.push(Some(flow));
             (self.flows.len() - 1) as u32
         };
-        self.table.insert(ckey, slot);
-        self.status_queue.push(slot, 0);
+        self.table.insert(&ckey, slot, &self.flows);
+        self.status_queue.push(slot, self.qgen);
+        self.qgen = self.qgen.wrapping_add(1);
         self.stats.flows += 1;
         slot
     }
 
-    fn timeout_for(&self, k: &FlowKey, d: &Decoded) -> i64 {
+    /// Make room under the open-flow cap: the flow idle longest among the
+    /// first [`EVICT_SCAN`] flows of each queue (the queues are in the order
+    /// flows were queued, so their heads hold the longest idle) is reported
+    /// now, with cause TIMEOUT, and forgotten. False when no flow is held.
+    fn evict_oldest(&mut self) -> bool {
+        // (last activity, slot)
+        let mut best: Option<(i64, u32)> = None;
+        for qi in 0..=self.idle_queues.len() {
+            let (q, qid) = if qi == 0 {
+                (&mut self.status_queue, QueueId::Status)
+            } else {
+                let id = QueueId::Timeout((qi - 1) as u16);
+                (&mut self.idle_queues[qi - 1], id)
+            };
+            let flows = &self.flows;
+            let current = |&(slot, generation): &(u32, u32)| matches!(flows.get(slot as usize), Some(Some(f)) if f.qgen == generation && f.queue == qid);
+            // Stale heads go now, so that the head is a flow.
+            while q.front().is_some_and(|e| !current(&e)) {
+                q.pop_front();
+            }
+            for (slot, _) in q.iter().filter(|e| current(e)).take(EVICT_SCAN) {
+                let Some(Some(f)) = flows.get(slot as usize) else {
+                    continue;
+                };
+                let seen = f.acc.src.last.max(f.acc.dst().last);
+                let activity = if seen > 0 { seen } else { f.qtime };
+                if best.is_none_or(|(t, _)| activity < t) {
+                    best = Some((activity, slot));
+                }
+            }
+        }
+        let Some((_, slot)) = best else {
+            return false;
+        };
+        if let Some(f) = self.flows[slot as usize].as_mut()
+            && !f.written
+        {
+            f.acc.cause = Cause::Timeout;
+            self.report(slot);
+        }
+        // Its queue entry turns stale (the slot's next flow has another
+        // generation) and is skipped when it comes up.
+        self.delete(slot);
+        self.stats.flows_evicted += 1;
+        true
+    }
+
+    /// The idle timeout of flows keyed `k` (for IP flows the key's protocol
+    /// is the packet's).
+    fn timeout_for(&self, k: &FlowKey) -> i64 {
         let o = &self.opts;
         match k.kind {
             KeyKind::Ipv4Frag | KeyKind::Ipv6Frag => o.frag_timeout_usec,
             KeyKind::Arp | KeyKind::Rarp => o.arp_timeout_usec,
             KeyKind::Ether | KeyKind::Wlan => o.other_timeout_usec,
             KeyKind::L3Matrix => o.ip_timeout_usec,
-            KeyKind::Ipv4 | KeyKind::Ipv6 => match d.proto {
+            KeyKind::Ipv4 | KeyKind::Ipv6 => match k.proto {
                 6 => o.tcp_timeout_usec,
                 1 | 58 => o.icmp_timeout_usec,
                 _ => o.ip_timeout_usec,
@@ -503,7 +571,7 @@ impl Engine {
         let now = self.now;
         let timeout = self.flows[slot as usize]
             .as_ref()
-            .map_or(0, |f| f.timeout_usec);
+            .map_or(0, |f| self.timeout_for(&f.key));
         if timeout <= 0 {
             self.delete(slot);
             return;
@@ -522,7 +590,8 @@ impl Engine {
         let f = self.flows[slot as usize]
             .as_mut()
             .unwrap_or_else(|| unreachable!());
-        f.qgen = f.qgen.wrapping_add(1);
+        f.qgen = self.qgen;
+        self.qgen = self.qgen.wrapping_add(1);
         f.queue = QueueId::Timeout(q as u16);
         f.qtime = now;
         self.idle_queues[q].push(slot, f.qgen);
@@ -530,10 +599,8 @@ impl Engine {
 
     fn delete(&mut self, slot: u32) {
         if let Some(f) = self.flows[slot as usize].take() {
-            if self.table.get(&f.key) == Some(&slot) {
-                self.table.remove(&f.key);
-            }
-            if let Some(fk) = f.frag_key {
+            self.table.remove(&f.key, slot);
+            if let Some(fk) = f.acc.frag_key() {
                 self.frags.forget_parent(&fk, slot);
             }
             if f.key.kind == KeyKind::Ipv4Frag {
@@ -548,14 +615,16 @@ impl Engine {
         let Some(f) = self.flows[slot as usize].as_mut() else {
             return;
         };
-        if f.rec.pkts() == 0 {
+        if f.acc.pkts() == 0 {
             return;
         }
         if f.seq == 0 {
             f.seq = self.next_seq;
             self.next_seq = self.next_seq.wrapping_add(self.seq_step).max(1);
         }
-        let mut rec = f.rec.clone();
+        let mut rec = f
+            .acc
+            .record(oriented(&f.key, f.src_is_b), self.opts.monitor_id);
         rec.seq = f.seq;
         (rec.stime, rec.ltime) = record_span(&rec);
         if let Some(t) = f.tcp.as_deref() {
@@ -606,7 +675,28 @@ fn oriented(ckey: &FlowKey, src_is_b: bool) -> FlowKey {
 }
 
 #[cfg(test)]
+mod cap_tests;
+#[cfg(test)]
 mod tests;
+
+/// Issue 6 wants <= 256 bytes per open flow; `cargo test -p argus-core
+/// flow_state_sizes -- --nocapture` prints where the bytes are.
+#[cfg(test)]
+#[test]
+fn flow_state_sizes() {
+    use std::mem::size_of;
+    eprintln!(
+        "Flow {} (FlowKey {}, Acc {} with source Dir {}); boxed on use: reply Dir {}, Extra {}, TcpConn {}",
+        size_of::<Option<Flow>>(),
+        size_of::<FlowKey>(),
+        size_of::<Acc>(),
+        size_of::<acc::Dir>(),
+        size_of::<acc::Dir>(),
+        size_of::<acc::Extra>(),
+        size_of::<TcpConn>(),
+    );
+    assert!(size_of::<Option<Flow>>() <= 168);
+}
 
 #[cfg(test)]
 mod span_tests {

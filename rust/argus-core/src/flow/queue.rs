@@ -43,6 +43,11 @@ impl FlowQueue {
         self.entries.pop_front()
     }
 
+    /// The entries, oldest first, stale or not.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.entries.iter().copied()
+    }
+
     pub fn drain_all(&mut self) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.entries.drain(..)
     }

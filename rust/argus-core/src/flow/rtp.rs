@@ -25,21 +25,20 @@ pub(super) fn classify(f: &mut Flow, d: &Decoded, forward: bool, first: bool) ->
     if first {
         if d.payload_len > 0 && h.version2 && candidate_port(d.sport) && candidate_port(d.dport) {
             if h.rtcp_report {
-                f.rec.app = AppClass::Rtcp;
+                f.acc.app = AppClass::Rtcp;
             } else {
-                f.rec.app = AppClass::Rtp;
-                f.rtp[0] = (h.seq, h.ssrc);
+                f.acc.app = AppClass::Rtp;
+                f.acc.extra_dir_mut(true).rtp = (h.seq, h.ssrc);
             }
         }
         return false;
     }
-    if f.rec.app != AppClass::Rtp || !h.version2 {
+    if f.acc.app != AppClass::Rtp || !h.version2 {
         return false;
     }
-    let side = usize::from(!forward);
-    let (seq, ssrc) = f.rtp[side];
+    let (seq, ssrc) = f.acc.extra_dir_mut(forward).rtp;
     if seq == 0 {
-        f.rtp[side] = (h.seq, h.ssrc);
+        f.acc.extra_dir_mut(forward).rtp = (h.seq, h.ssrc);
         return false;
     }
     let len = i64::from(d.payload_len);
@@ -49,9 +48,9 @@ pub(super) fn classify(f: &mut Flow, d: &Decoded, forward: bool, first: bool) ->
             .is_some_and(|x| i64::from(x) > len || i64::from(x) < len - 4);
     if broken {
         // Not RTP after all: the flow is plain UDP from now on.
-        f.rec.app = AppClass::None;
+        f.acc.app = AppClass::None;
         return false;
     }
-    f.rtp[side] = (h.seq, h.ssrc);
+    f.acc.extra_dir_mut(forward).rtp = (h.seq, h.ssrc);
     true
 }

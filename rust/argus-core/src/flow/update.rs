@@ -1,10 +1,11 @@
 //! Per-packet flow updates: counters, attributes, protocol state.
 
+use super::Engine;
+use super::acc::{Acc, Dir};
 use super::key::{self, FlowKey, KeyKind};
 use super::tcp::{Segment, TcpConn, TcpOutcome, TcpState};
-use super::{Engine, oriented};
 use crate::decode::{Decoded, Family};
-use crate::record::{Cause, DirMetrics, FlowRecord, TcpSeqFacts};
+use crate::record::{Cause, FlowRecord, TcpSeqFacts};
 
 impl Engine {
     /// Account one packet to the flow in `slot`. `forward`: the packet travels
@@ -19,18 +20,23 @@ impl Engine {
             return;
         };
         if f.written {
-            zero_record(&mut f.rec);
+            f.acc.zero_record();
             if let Some(t) = f.tcp.as_deref_mut() {
                 t.zero_record();
             }
             f.written = false;
-            f.rec.cause = state;
+            f.acc.cause = state;
         } else if state != Cause::Status {
-            f.rec.cause = state;
+            f.acc.cause = state;
         }
-        let prev = std::mem::replace(&mut f.last_pkt[usize::from(!forward)], ts);
-        touch_times(dir_mut(&mut f.rec, forward), ts);
-        record_attributes(&mut f.rec, d, forward, opts_mac);
+        // The previous packet time only matters to jitter (-J).
+        let prev = if jitter {
+            std::mem::replace(&mut f.acc.extra_dir_mut(forward).last_pkt, ts)
+        } else {
+            0
+        };
+        touch_times(f.acc.dir_mut(forward), ts);
+        record_attributes(&mut f.acc, d, forward, opts_mac);
         let mut rtp_step = false;
         if f.key.proto == 17 && !d.frag.is_fragment {
             rtp_step = super::rtp::classify(f, d, forward, state == Cause::Start);
@@ -86,7 +92,8 @@ impl Engine {
             self.app.bytes(keyed, tcp_step, rtp_step)
         };
         tally(
-            dir_mut(&mut f.rec, forward),
+            &mut f.acc,
+            forward,
             d,
             app,
             prev,
@@ -95,19 +102,17 @@ impl Engine {
             (jitter, active),
         );
         // -U: each direction's first payload bytes of the record, until full.
-        let room = (self.opts.user_data_len as usize)
-            .saturating_sub(dir_mut(&mut f.rec, forward).user_data.len());
-        if room > 0 && !self.user_bytes.is_empty() {
+        if self.opts.user_data_len > 0 && !self.user_bytes.is_empty() {
+            let ud = &mut f.acc.extra_dir_mut(forward).user_data;
+            let room = (self.opts.user_data_len as usize).saturating_sub(ud.len());
             let take = room.min(self.user_bytes.len());
-            dir_mut(&mut f.rec, forward)
-                .user_data
-                .extend_from_slice(&self.user_bytes[..take]);
+            ud.extend_from_slice(&self.user_bytes[..take]);
         }
 
         if let Some(m) = d.icmp
-            && f.rec.icmp_first_type.is_none()
+            && f.acc.icmp_first_type.is_none()
         {
-            f.rec.icmp_first_type = Some(m.icmp_type);
+            f.acc.icmp_first_type = Some(m.icmp_type);
         }
         // An ICMP error also marks the flow it reports on.
         if let Some(m) = d.icmp
@@ -141,7 +146,7 @@ impl Engine {
             return;
         };
         if d.frag.is_fragment {
-            dir_mut(&mut f.rec, forward).fragments = true;
+            f.acc.dir_mut(forward).fragments = true;
         }
     }
 
@@ -149,7 +154,7 @@ impl Engine {
     /// the flow over with this packet's sender as source.
     fn restart_tcp(&mut self, slot: u32, d: &Decoded, forward: bool) {
         if let Some(f) = self.flows[slot as usize].as_mut() {
-            f.rec.cause = Cause::Stop;
+            f.acc.cause = Cause::Stop;
         }
         self.report(slot);
         let interval = self.opts.status_interval_usec;
@@ -159,16 +164,15 @@ impl Engine {
         let Some(f) = self.flows[slot as usize].as_mut() else {
             return;
         };
-        zero_record(&mut f.rec);
+        f.acc.zero_record();
         f.written = false;
-        f.rec.cause = Cause::Start;
+        f.acc.cause = Cause::Start;
         if !forward {
             f.src_is_b = !f.src_is_b;
-            f.rec.key = oriented(&f.key, f.src_is_b);
-            std::mem::swap(&mut f.rec.src, &mut f.rec.dst);
+            f.acc.swap_dirs();
         }
-        touch_times(&mut f.rec.src, ts);
-        record_attributes(&mut f.rec, d, true, opts_mac);
+        touch_times(&mut f.acc.src, ts);
+        record_attributes(&mut f.acc, d, true, opts_mac);
         if let Some(t) = d.tcp {
             let seg = Segment {
                 tcp: t,
@@ -184,7 +188,7 @@ impl Engine {
         }
         let keyed = matches!(f.key.kind, KeyKind::Ipv4 | KeyKind::Ipv6);
         let app = self.app.bytes(keyed, true, false);
-        tally(&mut f.rec.src, d, app, 0, ts, interval, (jitter, true));
+        tally(&mut f.acc, true, d, app, 0, ts, interval, (jitter, true));
     }
 
     fn map_icmp_error(&mut self, d: &Decoded, icmp_type: u8, code: u8) {
@@ -196,13 +200,13 @@ impl Engine {
         } else {
             key::canonical(k).0
         };
-        if let Some(&slot) = self.table.get(&ck)
+        if let Some(slot) = self.table.get(&ck, &self.flows)
             && let Some(f) = self.flows[slot as usize].as_mut()
         {
             // Only a record not yet sent carries the annotation.
             if !f.written {
-                f.rec.icmp_event = Some((icmp_type, code));
-                touch_times(&mut f.rec.src, d.ts_usec);
+                f.acc.icmp_event = Some((icmp_type, code));
+                touch_times(&mut f.acc.src, d.ts_usec);
             }
         }
     }
@@ -213,11 +217,11 @@ impl Engine {
         // Parent first: deleting the adopted orphan flow must not forget the
         // datagram's coverage so far.
         self.frags.set_parent(fk, slot);
-        if let Some(&orphan) = self.table.get(&fk) {
+        if let Some(orphan) = self.table.get(&fk, &self.flows) {
             let taken = self.flows[orphan as usize]
                 .as_ref()
                 .filter(|o| !o.written)
-                .map(|o| (o.rec.clone(), o.src_is_b));
+                .map(|o| ((o.acc.src.clone(), o.acc.dst().clone()), o.src_is_b));
             if let Some((orec, o_src_is_b)) = taken {
                 let parent_src_is_b = self.flows[slot as usize]
                     .as_ref()
@@ -226,7 +230,7 @@ impl Engine {
                     // Argus merges into a parent that has seen one packet by
                     // taking the fragments' last time as the parent's, even
                     // when it is earlier than that packet (frag_with_padding).
-                    let single = p.rec.pkts() == 1;
+                    let single = p.acc.pkts() == 1;
                     // Orphans were keyed by the fragment's own direction.
                     let same = {
                         let osrc = if o_src_is_b { fk.b } else { fk.a };
@@ -234,19 +238,19 @@ impl Engine {
                         osrc == psrc
                     };
                     let (s, dd) = if same {
-                        (&orec.src, &orec.dst)
+                        (&orec.0, &orec.1)
                     } else {
-                        (&orec.dst, &orec.src)
+                        (&orec.1, &orec.0)
                     };
                     let (s_last, d_last) = (s.last, dd.last);
-                    merge_dir(&mut p.rec.src, s);
-                    merge_dir(&mut p.rec.dst, dd);
+                    merge_dir(&mut p.acc, true, s);
+                    merge_dir(&mut p.acc, false, dd);
                     if single {
                         if s_last != 0 {
-                            p.rec.src.last = s_last;
+                            p.acc.src.last = s_last;
                         }
                         if d_last != 0 {
-                            p.rec.dst.last = d_last;
+                            p.acc.dir_mut(false).last = d_last;
                         }
                     }
                 }
@@ -254,7 +258,7 @@ impl Engine {
             }
         }
         if let Some(p) = self.flows[slot as usize].as_mut()
-            && let Some(old) = p.frag_key.replace(fk)
+            && let Some(old) = p.acc.extra_mut().frag_key.replace(fk)
             && old != fk
         {
             self.frags.forget_parent(&old, slot);
@@ -277,11 +281,7 @@ fn is_tcp_flow(k: &FlowKey) -> bool {
     matches!(k.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && k.proto == 6
 }
 
-fn dir_mut(rec: &mut FlowRecord, forward: bool) -> &mut DirMetrics {
-    if forward { &mut rec.src } else { &mut rec.dst }
-}
-
-fn touch_times(dm: &mut DirMetrics, ts: i64) {
+fn touch_times(dm: &mut Dir, ts: i64) {
     if dm.start == 0 {
         dm.start = ts;
     }
@@ -289,38 +289,39 @@ fn touch_times(dm: &mut DirMetrics, ts: i64) {
 }
 
 /// Attributes Argus keeps as "last value seen" per direction.
-fn record_attributes(rec: &mut FlowRecord, d: &Decoded, forward: bool, mac: bool) {
+fn record_attributes(acc: &mut Acc, d: &Decoded, forward: bool, mac: bool) {
     if mac && d.has_mac {
         let (s, dm) = if forward {
             (d.src_mac, d.dst_mac)
         } else {
             (d.dst_mac, d.src_mac)
         };
-        match (rec.src.mac, rec.dst.mac) {
+        let x = acc.extra_mut();
+        match (x.dirs[0].mac, x.dirs[1].mac) {
             (Some(a), Some(b)) => {
-                if a != s || b != dm || rec.ethertype != d.ethertype {
+                if a != s || b != dm || x.ethertype != d.ethertype {
                     if forward {
-                        rec.mac_multipath.0 = true;
+                        x.mac_multipath.0 = true;
                     } else {
-                        rec.mac_multipath.1 = true;
+                        x.mac_multipath.1 = true;
                     }
                 }
             }
             _ => {
-                rec.src.mac = Some(s);
-                rec.dst.mac = Some(dm);
-                rec.ethertype = d.ethertype;
+                x.dirs[0].mac = Some(s);
+                x.dirs[1].mac = Some(dm);
+                x.ethertype = d.ethertype;
             }
         }
     }
-    let dm = dir_mut(rec, forward);
-    dm.encaps |= d.encaps;
     if let Some(v) = d.vlan_tci {
-        dm.vlan_tci = Some(v);
+        acc.extra_dir_mut(forward).vlan_tci = Some(v);
     }
     if let Some(m) = d.mpls {
-        dm.mpls = Some(m);
+        acc.extra_dir_mut(forward).mpls = Some(m);
     }
+    let dm = acc.dir_mut(forward);
+    dm.encaps |= d.encaps;
     if d.is_ip() {
         dm.has_ip = true;
         dm.ttl = d.ttl;
@@ -345,8 +346,10 @@ fn record_attributes(rec: &mut FlowRecord, d: &Decoded, forward: bool, mac: bool
 /// TCP ever says no), which decides the jitter class of the interval.
 /// `app`: the packet's application bytes (see [`super::app`]); Argus adds
 /// its length as it stands, which can be negative after an RTP step.
+#[allow(clippy::too_many_arguments)]
 fn tally(
-    dm: &mut DirMetrics,
+    acc: &mut Acc,
+    forward: bool,
     d: &Decoded,
     app: Option<i64>,
     prev: i64,
@@ -357,13 +360,15 @@ fn tally(
     let bytes = d.counted_len;
     let (jitter, active) = jitter;
     if jitter && prev != 0 && ts > prev && ts - prev < interval * 2 {
+        let x = acc.extra_dir_mut(forward);
         let class = if active {
-            &mut dm.jitter_active
+            &mut x.jitter_active
         } else {
-            &mut dm.jitter_idle
+            &mut x.jitter_idle
         };
         class.add((ts - prev) as u64);
     }
+    let dm = acc.dir_mut(forward);
     dm.pkts += 1;
     dm.bytes += u64::from(bytes);
     if let Some(a) = app {
@@ -375,10 +380,11 @@ fn tally(
     dm.max_size = dm.max_size.max(bytes);
 }
 
-fn merge_dir(into: &mut DirMetrics, from: &DirMetrics) {
+fn merge_dir(acc: &mut Acc, forward: bool, from: &Dir) {
     if from.pkts == 0 {
         return;
     }
+    let into = acc.dir_mut(forward);
     into.pkts += from.pkts;
     into.bytes += from.bytes;
     // Application bytes stay with the fragment flow (ArgusUpdateParentFlow).
@@ -391,23 +397,6 @@ fn merge_dir(into: &mut DirMetrics, from: &DirMetrics) {
         into.min_size = from.min_size;
     }
     into.max_size = into.max_size.max(from.max_size);
-}
-
-/// Start a new report interval: counters and per-interval flags go, the
-/// flow's identity and last-seen IP attributes stay (ArgusZeroRecord).
-fn zero_record(rec: &mut FlowRecord) {
-    let keep = |d: &DirMetrics| DirMetrics {
-        ttl: d.ttl,
-        tos: d.tos,
-        ip_id: d.ip_id,
-        has_ip: d.has_ip,
-        mac: d.mac,
-        ..DirMetrics::default()
-    };
-    rec.src = keep(&rec.src);
-    rec.dst = keep(&rec.dst);
-    rec.icmp_event = None;
-    rec.icmp_first_type = None;
 }
 
 /// Copy TCP connection facts into a record being emitted.
