@@ -17,7 +17,7 @@ from typing import Any
 __all__ = ["ReadProgress", "wanted"]
 
 #: bytes per record assumed before a whole file has been read (a typical sensor record)
-_GUESS_RECORD_BYTES = 160
+_GUESS_RECORD_BYTES = 100
 #: do not bother with a bar for inputs smaller than this (it would only flash)
 _MIN_BYTES = 4 << 20
 
