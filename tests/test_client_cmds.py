@@ -228,7 +228,15 @@ WRITE_FIELDS = [
 
 
 @pytest.mark.parametrize(
-    "keys", [[], ["-m", "proto"], ["-m", "saddr/16", "daddr"], ["-m", "matrix"], ["-M", "rmon", "-m", "saddr"]]
+    "keys",
+    [
+        [],
+        ["-m", "proto"],
+        ["-m", "saddr/16", "daddr"],
+        ["-m", "matrix"],
+        ["-M", "rmon", "-m", "saddr"],
+        ["-m", "proto", "-M", "norep"],
+    ],
 )
 def test_racluster_write_is_read_by_real_ra(
     files: dict[str, str], capfd: pytest.CaptureFixture[str], tmp_path: Path, keys: list[str]

@@ -150,7 +150,9 @@ def _network(record: bytes | None, row: dict[str, object]) -> bytes | None:
     return dsr
 
 
-def _record(template: bytes, row: dict[str, object], proto_number: int, network: bytes | None = None) -> bytes:
+def _record(
+    template: bytes, row: dict[str, object], proto_number: int, network: bytes | None = None, agr: bool = True
+) -> bytes:
     start, end = _usec(row.get("stime")), _usec(row.get("ltime"))  # type: ignore[arg-type]
     body = template[4:]
     out: list[bytes] = []
@@ -164,7 +166,8 @@ def _record(template: bytes, row: dict[str, object], proto_number: int, network:
                 out.append(_time_dsr(start, end))
             if _METRIC not in seen:
                 out.append(_metric_dsr(row))
-            out.append(_agr_dsr(row, start, end))
+            if agr:
+                out.append(_agr_dsr(row, start, end))
             agr_done = True
         if kind == _AGR:
             continue  # replaced
@@ -183,16 +186,19 @@ def _record(template: bytes, row: dict[str, object], proto_number: int, network:
             out.append(_time_dsr(start, end))
         if _METRIC not in seen:
             out.append(_metric_dsr(row))
-        out.append(_agr_dsr(row, start, end))
+        if agr:
+            out.append(_agr_dsr(row, start, end))
     payload = b"".join(out)
     words = 1 + len(payload) // 4
     return bytes([template[0], template[1]]) + struct.pack(">H", words) + payload
 
 
-def aggregate_records(frame: pl.DataFrame, templates: pl.Series, lasts: pl.Series | None = None) -> pl.Series:
+def aggregate_records(
+    frame: pl.DataFrame, templates: pl.Series, lasts: pl.Series | None = None, *, agr: bool = True
+) -> pl.Series:
     """One record per row of a merged frame (``racluster`` output), made from ``templates``
     (each group's first record bytes; ``lasts``: its last record's, for the TCP state): the
-    ``record`` column ``write_argus`` writes."""
+    ``record`` column ``write_argus`` writes.  ``agr=False`` (racluster -M norep): no AGR DSR."""
     from argus_rs.analytics.sort import _number
 
     out: list[bytes | None] = []
@@ -206,5 +212,5 @@ def aggregate_records(frame: pl.DataFrame, templates: pl.Series, lasts: pl.Serie
         if proto not in protos:
             protos[proto] = _number(proto if isinstance(proto, str) else None)
         network = _network(bytes(last), row) if last else None
-        out.append(_record(bytes(template), row, protos[proto], network))
+        out.append(_record(bytes(template), row, protos[proto], network, agr))
     return pl.Series("record", out, dtype=pl.Binary)

@@ -152,7 +152,9 @@ def _chunked(client: Client, keys: list[str] | None) -> pl.DataFrame:
     if write:
         from argus_rs.analytics.agr_record import aggregate_records
 
-        records = aggregate_records(result, result.get_column("record"), result.get_column("_record_last"))
+        records = aggregate_records(
+            result, result.get_column("record"), result.get_column("_record_last"), agr="norep" not in client.modes
+        )
         result = result.with_columns(records).drop("_record_last")
     return result
 
