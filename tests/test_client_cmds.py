@@ -259,3 +259,13 @@ def test_input_limit_counts_as_real(
     """-N counts ra's input stream (management records too) across two files."""
     argv = ["-X", "-r", files["smtp"], files["sip"], "-m", "pkts", "-N", limit, "-s", "stime", "pkts", *expression]
     assert _ours(capfd, "rasort", *argv) == _real("rasort", *argv)
+
+
+def test_racluster_per_input_file(files: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
+    """-M ind: every input file merged on its own."""
+    argv = ["-X", "-r", files["smtp"], files["smtp"], files["sip"], "-M", "ind", "-m", "proto", "-s", "proto"]
+    argv += ["trans", "pkts", "bytes"]
+    ours, code = _ours(capfd, "racluster", *argv)
+    real, real_code = _real("racluster", *argv)
+    assert code == real_code
+    assert sorted(ours.splitlines()) == sorted(real.splitlines())

@@ -79,15 +79,23 @@ def cluster_frame(lf: pl.LazyFrame, keys: list[str] | None, modes: list[str], co
 
 def run(words: list[str]) -> int:
     client = open_client(COMMAND, words, _is_own)
-    for mode in ("ind", "replace"):
-        if mode in client.modes:
-            raise CliError(f"-M {mode}: not supported by argus-rs racluster (see docs/compat.md)")
+    if "replace" in client.modes:
+        raise CliError("-M replace: rewriting the input files is not supported; use -w OUT")
     keys = client.args.model_words or None
     fields = client.fields()
     if "rmon" in client.modes:
         fields = rmon_fields(fields)
     try:
-        if client.args.flow_conf is None:
+        if client.args.flow_conf is None and "ind" in client.modes and len(client.inputs) > 1:
+            # -M ind: each input file merged on its own, the files' groups one after the other
+            import polars as pl
+
+            parts = []
+            for path in list(client.inputs):
+                client.inputs = [path]
+                parts.append(_chunked(client, keys))
+            result = pl.concat(parts, how="vertical_relaxed")
+        elif client.args.flow_conf is None:
             result = _chunked(client, keys)
         else:
             lf = client.lazy()  # with the record bytes: for racluster.conf's rule filters
