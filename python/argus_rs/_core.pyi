@@ -1,5 +1,6 @@
 """Type stubs for the compiled extension module ``argus_rs._core`` (rust/argus-py)."""
 
+from collections.abc import Callable
 from typing import Protocol, final
 
 import polars as pl
@@ -133,14 +134,22 @@ def run_sensor(
     threads: int = 1,
     *,
     serve: dict[str, object] | None = None,
+    on_open: Callable[[], object] | None = None,
 ) -> SensorRun:
     """The offline sensor: captures -> Argus 3 record streams (files appended to, ``"-"`` = stdout).
+
+    ``on_open`` is called once the inputs and outputs are open (privilege drop, daemon
+    readiness). An output file removed or renamed during the run is created again with a
+    START MAR (checked about once a second); :func:`request_reopen` reopens them all.
 
     Each output gets a START MAR, the records its filter passes, STATUS MARs every
     ``mar_interval`` of wall-clock time and a STOP MAR.  Unreadable inputs are in
     ``errors``; a bad option or filter raises ValueError, an output that cannot be
     written OSError.  ``threads`` (1 to 64) shards the flow table across worker threads.
     """
+
+def request_reopen() -> None:
+    """Make running sensors close and reopen their output files, each with a new START MAR (SIGHUP)."""
 
 def strip_dsrs(records: ArrowArrayExportable | ArrowStreamExportable, keep: int) -> ArrowArrayExportable:
     """Each Argus record of a binary column keeping only the DSRs whose Argus DSR index

@@ -32,6 +32,7 @@ from argus_rs.cli import (
     rastrip_cmd,
 )
 from argus_rs.cli._common import EXIT_READ_ERROR, EXIT_USAGE, PROG, CliError, report, silence_stdout
+from argus_rs.cli.sensor_signals import SensorStop
 
 __all__ = ["app", "main"]
 
@@ -126,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         report(command, str(exc))
         return EXIT_USAGE
+    except SensorStop:
+        return 0  # SIGTERM to the sensor: an orderly end (argus exits 0)
     except KeyboardInterrupt:
         report(command, "interrupted")
         return 130

@@ -26,7 +26,7 @@ OUTPUT_FILTER_OPTION = "--output-filter"
 
 #: options of the argus command that take a value (their next word is not a file or filter)
 _TAKES_VALUE = frozenset(
-    {"-S", "-M", "-U", "-e", "-F", "-N", "-P", "-B", "--port", "--bind"}
+    {"-S", "-M", "-U", "-e", "-F", "-N", "-P", "-B", "-u", "-g", "-c", "--port", "--bind"}
     | {"--flows", "--threads", "--format", "--status-interval", "--mar-interval"}
     | {"--user-data", "--monitor-id", "--config", OUTPUT_FILTER_OPTION}
     | {"--max-flows", "--max-flow-memory"}

@@ -330,6 +330,22 @@ def argus(
             help="Addresses the -P port listens on (ARGUS_BIND_IP; default 127.0.0.1).",
         ),
     ] = None,
+    daemon: Annotated[
+        bool,
+        typer.Option("-d", "--daemon", help="Run as a daemon (toggles ARGUS_DAEMON; docs/conf.md)."),
+    ] = False,
+    user: Annotated[
+        str | None,
+        typer.Option("-u", "--user", metavar="USER", help="Become USER once inputs and outputs are open."),
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("-g", "--group", metavar="GROUP", help="Become group GROUP once inputs and outputs are open."),
+    ] = None,
+    chroot_dir: Annotated[
+        str | None,
+        typer.Option("-c", "--chroot", metavar="DIR", help="chroot to DIR once inputs and outputs are open."),
+    ] = None,
     threads: Annotated[
         int,
         typer.Option(
@@ -371,6 +387,12 @@ def argus(
         cli_outputs=[(t, f or None) for t, f in zip(targets, filters, strict=True)],
         expression=list(expression or []),
         no_optimize=no_optimize,
+        cli_settings=[
+            ("-d", "daemon", True if daemon else None),
+            ("-u", "user", user),
+            ("-g", "group", group),
+            ("-c", "chroot_dir", chroot_dir),
+        ],
     )
     if not read:
         raise CliError("no input: give one or more -r FILE (live capture is not supported)")
@@ -385,11 +407,17 @@ def argus(
         from argus_rs.remote import serve_settings
 
         serve = serve_settings(settings.access_port, settings.bind_ip, offline=True)
+    from argus_rs.cli import sensor_process
+
+    if settings.daemon:
+        read = sensor_process.absolute_paths(settings, read)
+    on_open = sensor_process.start(settings, read)
     if settings.outputs or serve is not None:
         from argus_rs.cli.sensor_output import write_outputs
 
-        write_outputs(COMMAND, read, settings, output_format, serve=serve)
+        write_outputs(COMMAND, read, settings, output_format, serve=serve, on_open=on_open)
         return
     if output_format is not None:
         raise CliError("--format: needs an output (-w OUT)")
+    on_open()
     _summary(read, settings, flows)

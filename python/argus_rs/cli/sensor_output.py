@@ -9,7 +9,7 @@ DataFrame once and every output is written from it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import typer
@@ -42,6 +42,7 @@ def write_outputs(
     settings: SensorSettings,
     given_format: str | None,
     serve: dict[str, object] | None = None,
+    on_open: Callable[[], object] | None = None,
 ) -> None:
     """Run the sensor over ``read`` into ``settings.outputs`` (and the ``-P`` server when ``serve``).
 
@@ -65,15 +66,16 @@ def write_outputs(
                 settings.optimize,
                 threads=settings.threads,
                 serve=serve,
+                on_open=on_open,
             )
         except OSError as exc:
             if serve is None:
                 raise
             raise CliError(str(exc), EXIT_READ_ERROR) from None
         errors = list(run.errors)
-        if run.interrupted:
-            raise KeyboardInterrupt
     else:
+        if on_open is not None:
+            on_open()
         errors = _write_frames(read, settings, targets, formats, filters)
     for error in errors:
         report(command, error)

@@ -19,6 +19,7 @@ pub mod argus_file;
 mod bpf;
 mod error;
 mod feed;
+pub mod file_sink;
 mod gzip;
 mod legacy;
 mod limits;

@@ -8,10 +8,10 @@
 //! output is appended to when it exists, as argus does; `-` is stdout.
 
 use crate::Pipeline;
+use crate::file_sink::{FileSink, Sink};
 use argus_core::record::FlowRecord;
 use argus_format::map::WriteOptions;
 use argus_format::{MarCounters, SensorCounts, SensorWriter};
-use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -45,7 +45,7 @@ pub struct SensorConfig {
 /// One output stream.
 pub struct Output {
     name: String,
-    sink: Box<dyn Write + Send>,
+    sink: Sink,
     filter: Option<RecordPredicate>,
     writer: SensorWriter,
     records_since_mar: u32,
@@ -53,19 +53,19 @@ pub struct Output {
 }
 
 impl Output {
-    /// Open `target` (a file, appended to, or `-` for stdout).
+    /// Open `target` (a file, appended to, or `-` for stdout). A file is
+    /// created again when it is removed or renamed while the sensor runs
+    /// ([`FileSink`]).
     pub fn open(target: &str, filter: Option<RecordPredicate>) -> Result<Output, String> {
-        let sink: Box<dyn Write + Send> = if target == "-" {
-            Box::new(BufWriter::with_capacity(1 << 16, io::stdout()))
+        let sink = if target == "-" {
+            Sink::Stream(Box::new(BufWriter::with_capacity(1 << 16, io::stdout())))
         } else {
-            let f = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(target)
-                .map_err(|e| format!("{target}: cannot open for writing: {e}"))?;
-            Box::new(BufWriter::with_capacity(1 << 16, f))
+            Sink::File(
+                FileSink::open(target)
+                    .map_err(|e| format!("{target}: cannot open for writing: {e}"))?,
+            )
         };
-        Ok(Output::to_sink(target, sink, filter))
+        Ok(Output::with_sink(target, sink, filter))
     }
 
     /// Write into any sink (tests, pipes), under the given name for errors.
@@ -74,6 +74,10 @@ impl Output {
         sink: Box<dyn Write + Send>,
         filter: Option<RecordPredicate>,
     ) -> Output {
+        Output::with_sink(name, Sink::Stream(sink), filter)
+    }
+
+    fn with_sink(name: &str, sink: Sink, filter: Option<RecordPredicate>) -> Output {
         Output {
             name: name.to_string(),
             sink,
@@ -188,8 +192,54 @@ impl Sensor {
         {
             self.write_mar(false)?;
         }
+        self.check_outputs()?;
         self.done = fill == crate::Fill::Done;
         Ok(self.done)
+    }
+
+    /// An output file removed or renamed since the last check (at most
+    /// once a second) is created again and begins with a START MAR, as
+    /// argus begins a file; the old file keeps everything written so far.
+    fn check_outputs(&mut self) -> Result<(), String> {
+        for i in 0..self.outputs.len() {
+            let o = &mut self.outputs[i];
+            o.flush_buf()?;
+            let reopened = o
+                .sink
+                .check()
+                .map_err(|e| format!("{}: cannot write or reopen: {e}", o.name))?;
+            if reopened {
+                self.begin_file(i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// SIGHUP: every output file is closed and opened again (created when
+    /// it was moved away), with a new START MAR; streams are flushed.
+    pub fn reopen_outputs(&mut self) -> Result<(), String> {
+        for i in 0..self.outputs.len() {
+            let o = &mut self.outputs[i];
+            o.flush_buf()?;
+            let reopened = o
+                .sink
+                .reopen()
+                .map_err(|e| format!("{}: cannot reopen: {e}", o.name))?;
+            if reopened {
+                self.begin_file(i)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The START MAR that begins a (re)opened file.
+    fn begin_file(&mut self, i: usize) -> Result<(), String> {
+        let now = now_usec();
+        let mut c = self.counters(now, SensorCounts::default());
+        c.start_usec = now;
+        let o = &mut self.outputs[i];
+        o.writer.start(&c, &mut o.buf);
+        o.flush_buf()
     }
 
     fn write_batch(&mut self) -> Result<(), String> {

@@ -67,9 +67,11 @@ pub struct SensorRun {
 ///
 /// `outputs` are `(target, filter)` pairs: a file (appended to) or `-`;
 /// `filter` an optional record predicate object with a `matches_record`
-/// capability (a compiled ra filter).
+/// capability (a compiled ra filter). `on_open`, when given, is called once
+/// inputs and outputs are open (privilege drop, chroot, daemon readiness);
+/// [`crate::reopen::request_reopen`] makes the loop reopen output files.
 #[pyfunction]
-#[pyo3(signature = (paths, outputs, options=None, bpf=None, bpf_optimize=true, threads=1, serve=None))]
+#[pyo3(signature = (paths, outputs, options=None, bpf=None, bpf_optimize=true, threads=1, on_open=None, serve=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn run_sensor(
     py: Python<'_>,
@@ -79,6 +81,7 @@ pub fn run_sensor(
     bpf: Option<String>,
     bpf_optimize: bool,
     threads: usize,
+    on_open: Option<Bound<'_, PyAny>>,
     serve: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<SensorRun> {
     let threads = check_threads(threads)?;
@@ -105,6 +108,11 @@ pub fn run_sensor(
         Some(d) => Some(crate::remote_out::attach(py, &mut sensor, d, write)?),
         None => None,
     };
+    // inputs and outputs are open: now the caller may drop privileges, chroot, detach
+    if let Some(cb) = on_open {
+        cb.call0()?;
+    }
+    let mut reopen_seen = crate::reopen::generation();
     let sensor = Mutex::new(Some(sensor));
     let mut interrupted = false;
     let mut write_error: Option<String> = None;
@@ -129,6 +137,19 @@ pub fn run_sensor(
         if py.check_signals().is_err() {
             interrupted = true;
             break;
+        }
+        if crate::reopen::generation() != reopen_seen {
+            reopen_seen = crate::reopen::generation();
+            let reopened = py.detach(|| -> Result<(), String> {
+                let mut g = sensor
+                    .lock()
+                    .map_err(|_| "sensor state poisoned".to_string())?;
+                g.as_mut().map_or(Ok(()), |s| s.reopen_outputs())
+            });
+            if let Err(e) = reopened {
+                write_error = Some(e);
+                break;
+            }
         }
     }
     let s = sensor

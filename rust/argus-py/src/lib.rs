@@ -9,6 +9,7 @@ mod filter;
 mod options;
 mod piece;
 mod ra_fields;
+mod reopen;
 mod radium;
 mod remote_in;
 mod remote_out;
@@ -49,5 +50,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ra_fields::ra_join_lines, m)?)?;
     m.add_function(wrap_pyfunction!(strip::strip_dsrs, m)?)?;
     m.add_function(wrap_pyfunction!(piece::rewrite_piece, m)?)?;
+    m.add_function(wrap_pyfunction!(reopen::request_reopen, m)?)?;
     Ok(())
 }
