@@ -109,6 +109,11 @@ pub struct Engine {
     sweep_at: i64,
     now: i64,
     out: std::collections::VecDeque<FlowRecord>,
+    /// Flows still to report at the end of input, in report order, and the
+    /// cause to give them: reported as records are taken, so that the end
+    /// of a capture never holds every open flow's record at once.
+    flushing: std::collections::VecDeque<u32>,
+    flush_cause: Option<Cause>,
     stats: EngineStats,
     scratch: Option<Box<Decoded>>,
 }
@@ -132,6 +137,8 @@ impl Engine {
             sweep_at: 0,
             now: 0,
             out: std::collections::VecDeque::new(),
+            flushing: std::collections::VecDeque::new(),
+            flush_cause: None,
             stats: EngineStats::default(),
             scratch: None,
         }
@@ -152,12 +159,21 @@ impl Engine {
 
     /// Records produced so far and not yet taken, oldest first, at most `max`.
     pub fn take_records(&mut self, into: &mut Vec<FlowRecord>, max: usize) {
-        let n = self.out.len().min(max);
-        into.extend(self.out.drain(..n));
+        let mut left = max;
+        loop {
+            let n = self.out.len().min(left);
+            into.extend(self.out.drain(..n));
+            left -= n;
+            if left == 0 || !self.flush_some(left) {
+                return;
+            }
+        }
     }
 
+    /// Records not yet taken (at the end of input: at most this many, as
+    /// flows with nothing new to report give none).
     pub fn pending_records(&self) -> usize {
-        self.out.len()
+        self.out.len() + self.flushing.len()
     }
 
     /// Feed one captured frame.
@@ -179,6 +195,7 @@ impl Engine {
         d: &Decoded,
         res: Result<(), DecodeError>,
     ) -> Result<(), DecodeError> {
+        self.flush_rest();
         self.stats.packets += 1;
         self.stats.bytes += u64::from(d.counted_len);
         if let Err(DecodeError::UnsupportedLinkType(lt)) = res {
@@ -206,6 +223,7 @@ impl Engine {
     /// due, as after a packet of that time: a shard of a sharded engine is
     /// told of the time its sibling shards' packets moved the clock to.
     pub fn advance_clock(&mut self, now: i64) {
+        self.flush_rest();
         if now > self.now {
             self.now = now;
         }
@@ -282,37 +300,62 @@ impl Engine {
     }
 
     fn flush_all(&mut self, cause: Option<Cause>) {
-        let mut order: Vec<u32> = Vec::with_capacity(self.table.len());
+        self.flush_rest();
+        let mut order = std::mem::take(&mut self.flushing);
+        order.reserve(self.table.len());
         let entries: Vec<(u32, u32)> = self.status_queue.drain_all().collect();
         for (slot, generation) in entries {
             if self.is_current(slot, generation, QueueId::Status) {
-                order.push(slot);
+                order.push_back(slot);
             }
         }
         for q in 0..self.idle_queues.len() {
             let entries: Vec<(u32, u32)> = self.idle_queues[q].drain_all().collect();
             for (slot, generation) in entries {
                 if self.is_current(slot, generation, QueueId::Timeout(q as u16)) {
-                    order.push(slot);
+                    order.push_back(slot);
                 }
             }
         }
-        for slot in order {
-            if let Some(c) = cause
-                && let Some(f) = self.flows[slot as usize].as_mut()
+        self.flushing = order;
+        self.flush_cause = cause;
+        if self.flushing.is_empty() {
+            self.frags.clear();
+        }
+    }
+
+    /// Report flows of the end-of-input flush until `want` records are out
+    /// or none is left; false when none was left.
+    fn flush_some(&mut self, want: usize) -> bool {
+        if self.flushing.is_empty() {
+            return false;
+        }
+        while self.out.len() < want {
+            let Some(slot) = self.flushing.pop_front() else {
+                self.frags.clear();
+                break;
+            };
+            if let Some(f) = self.flows[slot as usize].as_mut()
                 && !f.written
             {
-                f.acc.cause = c;
-            }
-            if self.flows[slot as usize]
-                .as_ref()
-                .is_some_and(|f| !f.written)
-            {
+                if let Some(c) = self.flush_cause {
+                    f.acc.cause = c;
+                }
                 self.report(slot);
             }
             self.delete(slot);
         }
-        self.frags.clear();
+        if self.flushing.is_empty() {
+            self.frags.clear();
+        }
+        true
+    }
+
+    /// Finish an end-of-input flush at once (more packets are coming).
+    fn flush_rest(&mut self) {
+        if !self.flushing.is_empty() {
+            self.flush_some(usize::MAX);
+        }
     }
 
     fn is_current(&self, slot: u32, generation: u32, q: QueueId) -> bool {
