@@ -46,7 +46,9 @@ def write_outputs(
 ) -> None:
     """Run the sensor over ``read`` into ``settings.outputs`` (and the ``-P`` server when ``serve``).
 
-    Exits 1 after reporting unreadable inputs.
+    ``on_open`` runs once inputs and outputs are open (privilege drop, daemon readiness).
+    SIGTERM/SIGINT end the run in order (flows flushed as SHUTDOWN, STOP MAR): a normal
+    return. Exits 1 after reporting unreadable inputs.
     """
     try:
         formats: list[Format] = [format_for(target, given_format) for target, _ in settings.outputs]
