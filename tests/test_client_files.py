@@ -144,14 +144,6 @@ def mars_of_slow_input(command: list[str], pcap: Path, out: Path) -> list[tuple[
     return mars(out)
 
 
-#: why our STATUS MARs do not come each -M seconds of a slow input (a gap, not a choice)
-SLOW_INPUT_GAP = (
-    "the sensor reads its input in batches (the pipeline's fill waits for a whole batch or the end "
-    "of input), so a slow input gets STATUS MARs only between batches; real argus writes one each "
-    "-M seconds of wall-clock time"
-)
-
-
 @oracle.needs_real_argus
 def test_status_mars_every_interval_on_slow_input(tmp_path: Path) -> None:
     pcap = SHARED_PCAPS / "basic/DnsPackets.pcap"
@@ -162,8 +154,9 @@ def test_status_mars_every_interval_on_slow_input(tmp_path: Path) -> None:
     ours = mars_of_slow_input([sys.executable, "-m", "argus_rs.cli", "argus", "-X"], pcap, tmp_path / "o.argus")
     assert ours[0][0] == "Start"
     assert ours[-1][0] == "Stop"
-    if abs(len(ours) - len(theirs)) > 2:
-        pytest.xfail(f"{SLOW_INPUT_GAP} (ours {len(ours)} MARs, real argus {len(theirs)})")
+    # stdin is read on a thread of its own, so the sensor writes its MARs by the clock
+    # while the input trickles (docs/sensor.md)
+    assert abs(len(ours) - len(theirs)) <= 2, (ours, theirs)
 
 
 # ---------------------------------------------------------------- loss columns

@@ -13,9 +13,11 @@ from __future__ import annotations
 from argus_rs._core import ArgusReadError, __version__, record_schema
 from argus_rs.io import iter_pcap, read_pcap
 from argus_rs.records import iter_argus, read_argus, scan_argus, write_argus
+from argus_rs.sensor import Sensor
 
 __all__ = [
     "ArgusReadError",
+    "Sensor",
     "__version__",
     "iter_argus",
     "iter_pcap",

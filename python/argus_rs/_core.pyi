@@ -132,9 +132,11 @@ def run_sensor(
     bpf: str | None = None,
     bpf_optimize: bool = True,
     threads: int = 1,
+    interfaces: list[str] | None = None,
+    capture: dict[str, object] | None = None,
     *,
-    serve: dict[str, object] | None = None,
     on_open: Callable[[], object] | None = None,
+    serve: dict[str, object] | None = None,
 ) -> SensorRun:
     """The offline sensor: captures -> Argus 3 record streams (files appended to, ``"-"`` = stdout).
 
@@ -282,3 +284,39 @@ def run_radium(
     connect_timeout: float = 10.0,
 ) -> RadiumRun:
     """Relay remote sources and record files to files and to -P clients, records unchanged."""
+
+class LiveSensor:
+    """Live capture -> flow engine -> record batches in a bounded queue (argus_rs.Sensor)."""
+
+    def __init__(
+        self,
+        interfaces: list[str],
+        options: dict[str, object] | None = None,
+        capture: dict[str, object] | None = None,
+        bpf: str | None = None,
+        bpf_optimize: bool = True,
+        batch_rows: int = 4096,
+        queue_batches: int = 16,
+    ) -> None:
+        """Open ``interfaces`` (OSError naming the interface) and start capturing.
+
+        ``capture``: promisc, snaplen, buffer_size, immediate, queue_batches (packet batches).
+        """
+
+    def next_batch(self, timeout: float | None = None) -> ArrowArrayExportable | None:
+        """The next record batch (GIL released while waiting); None once stopped and drained.
+
+        TimeoutError after ``timeout`` seconds without one; OSError for a capture error.
+        """
+
+    def stop(self) -> None:
+        """Stop capturing; the open flows follow as SHUTDOWN records, then None."""
+
+    @property
+    def stopped(self) -> bool: ...
+    @property
+    def interfaces(self) -> list[str]: ...
+    @property
+    def stats(self) -> dict[str, int]:
+        """packets, bytes, records, flows, open_flows, captured, kernel_dropped,
+        interface_dropped, dropped_batches, dropped_records, errors."""

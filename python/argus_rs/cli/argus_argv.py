@@ -3,7 +3,7 @@
 argus 3.0.8.2 reads its words in ways option parsers do not (reference §1.1):
 
 * ``-r a.pcap b.pcap`` takes every following word that does not start with
-  ``-`` as another input;
+  ``-`` as another input, and so does ``-i eth0 eth1`` (interfaces);
 * ``-w out.argus "tcp and port 80"`` takes the next word, when it does not
   start with ``-``, as that output's record filter (ra filter language);
 * a lone ``-`` (not an argument of -r/-w) ends the options: the words after
@@ -26,7 +26,7 @@ OUTPUT_FILTER_OPTION = "--output-filter"
 
 #: options of the argus command that take a value (their next word is not a file or filter)
 _TAKES_VALUE = frozenset(
-    {"-S", "-M", "-U", "-e", "-F", "-N", "-P", "-B", "-u", "-g", "-c", "--port", "--bind"}
+    {"-S", "-M", "-U", "-e", "-F", "-N", "-s", "--snaplen", "-P", "-B", "-u", "-g", "-c", "--port", "--bind"}
     | {"--flows", "--threads", "--format", "--status-interval", "--mar-interval"}
     | {"--user-data", "--monitor-id", "--config", OUTPUT_FILTER_OPTION}
     | {"--max-flows", "--max-flow-memory"}
@@ -48,7 +48,7 @@ def normalize(args: Sequence[str]) -> list[str]:
         if arg == "--":
             expression.extend(args[i + 1 :])
             break
-        if arg in ("-r", "--read"):
+        if arg in ("-r", "--read", "-i", "--interface"):
             # the first word may be "-" (stdin); the rest must not start with "-"
             if i + 1 < n:
                 out += [arg, args[i + 1]]

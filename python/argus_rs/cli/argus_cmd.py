@@ -15,6 +15,7 @@ import typer
 
 from argus_rs.cli._common import EXIT_READ_ERROR, CliError, report
 from argus_rs.cli.argus_argv import OUTPUT_FILTER_OPTION
+from argus_rs.cli.sensor_live import check_live
 from argus_rs.cli.sensor_settings import SensorSettings, resolve
 from argus_rs.io import ScanResult, scan_core
 
@@ -205,6 +206,27 @@ def argus(
             help="Read packets from FILE (pcap or pcapng; - = standard input). Several files may follow one -r.",
         ),
     ] = None,
+    interface: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-i",
+            "--interface",
+            metavar="IFACE",
+            help="Capture live on IFACE (ARGUS_INTERFACE; repeatable, also all, any, bond:a,b; docs/sensor.md).",
+        ),
+    ] = None,
+    no_promisc: Annotated[
+        bool,
+        typer.Option(
+            "-p", "--no-promisc", help="Do not put the interface in promiscuous mode (ARGUS_GO_PROMISCUOUS=no)."
+        ),
+    ] = False,
+    snaplen: Annotated[
+        int | None,
+        typer.Option(
+            "-s", "--snaplen", metavar="BYTES", min=1, max=262144, help="Live capture length (96; -U n: n+96)."
+        ),
+    ] = None,
     write: Annotated[
         list[str] | None,
         typer.Option(
@@ -392,21 +414,22 @@ def argus(
             ("-u", "user", user),
             ("-g", "group", group),
             ("-c", "chroot_dir", chroot_dir),
+            ("-p", "promiscuous", False if no_promisc else None),
+            ("-s", "snaplen", snaplen),
         ],
     )
-    if not read:
-        raise CliError("no input: give one or more -r FILE (live capture is not supported)")
     settings.bpf = _input_filter(settings.bpf)
     settings.threads = threads
     if access_port is not None:
         settings.access_port = access_port
     if bind:
         settings.bind_ip = list(bind)
+    read = check_live(read, interface, settings)
     serve = None
     if settings.access_port:
         from argus_rs.remote import serve_settings
 
-        serve = serve_settings(settings.access_port, settings.bind_ip, offline=True)
+        serve = serve_settings(settings.access_port, settings.bind_ip, offline=bool(read))
     from argus_rs.cli import sensor_process
 
     if settings.daemon:

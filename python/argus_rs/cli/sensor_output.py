@@ -36,6 +36,15 @@ def _compile(target: str, text: str | None) -> RecordFilter | None:
         raise CliError(f"-w {target}: {exc}") from None
 
 
+def live_capture(settings: SensorSettings) -> dict[str, object]:
+    """The capture options of a live run (-i) for the compiled core."""
+    from argus_rs.cli.sensor_live import capture_settings
+
+    return capture_settings(
+        settings.promiscuous, settings.snaplen, settings.pcap_buffer_size, settings.core_options.get("user_data_len")
+    )
+
+
 def write_outputs(
     command: str,
     read: Sequence[str],
@@ -67,6 +76,8 @@ def write_outputs(
                 settings.bpf,
                 settings.optimize,
                 threads=settings.threads,
+                interfaces=None if read else settings.interfaces,
+                capture=None if read else live_capture(settings),
                 serve=serve,
                 on_open=on_open,
             )

@@ -57,6 +57,8 @@ class SensorSettings:
     interfaces: list[str] = field(default_factory=list)
     promiscuous: bool = True
     pcap_buffer_size: int | None = None
+    #: -s: bytes captured per packet (None: argus's 96, plus -U)
+    snaplen: int | None = None
     access_port: int = 0
     bind_ip: list[str] = field(default_factory=list)
     # --- accepted, checked, without effect (docs/conf.md) ---

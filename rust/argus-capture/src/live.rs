@@ -16,8 +16,6 @@ use std::time::{Duration, Instant};
 
 /// libpcap read timeout: how long a quiet interface keeps its thread waiting.
 const READ_TIMEOUT_MS: i32 = 50;
-/// The longest a packet waits in a thread's batch before it is sent.
-const BATCH_WAIT: Duration = Duration::from_millis(50);
 /// How often each thread samples pcap_stats.
 const STATS_EVERY: Duration = Duration::from_millis(500);
 
@@ -92,6 +90,9 @@ pub struct LiveCapture {
     pub(crate) feed: Feed,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    /// Wake the threads out of libpcap's wait: on Linux (TPACKET_V3) a
+    /// read timeout does not end a wait on a quiet interface.
+    breaks: Vec<pcap::BreakLoop>,
     /// The counters as of the last [`LiveCapture::period`].
     reported: CaptureStats,
 }
@@ -189,9 +190,11 @@ impl LiveCapture {
             feed,
             stop: stop.clone(),
             threads: Vec::new(),
+            breaks: Vec::new(),
             reported: CaptureStats::default(),
         };
-        for (name, linktype, cap) in caps {
+        for (name, linktype, mut cap) in caps {
+            lc.breaks.push(cap.breakloop_handle());
             let stats = Arc::new(Mutex::new(CaptureStats::default()));
             let t = Reader {
                 name: name.clone(),
@@ -257,6 +260,9 @@ impl LiveCapture {
     /// Ask the threads to stop; they send what they hold, then end.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
+        for b in &self.breaks {
+            b.breakloop();
+        }
     }
 
     pub(crate) fn poll(&mut self, wait: Duration) -> Poll {
@@ -288,33 +294,31 @@ struct Reader {
 impl Reader {
     fn run(mut self) {
         let mut batch = PacketBatch::default();
-        let mut batch_since = Instant::now();
         let mut stats_at = Instant::now();
         let mut failed = None;
+        let linktype = self.linktype;
         while !self.stop.load(Ordering::Relaxed) {
-            match self.cap.next_packet() {
-                Ok(p) => {
-                    if batch.is_empty() {
-                        batch_since = Instant::now();
-                    }
-                    let ts = &p.header.ts;
-                    batch.push(&RawPacket {
-                        ts_usec: ts.tv_sec * 1_000_000 + ts.tv_usec,
-                        wire_len: p.header.len,
-                        linktype: self.linktype,
-                        data: p.data,
-                    });
-                }
-                Err(pcap::Error::TimeoutExpired) => {}
+            // Every packet the kernel has ready (up to a batch), then the batch
+            // goes at once: a packet never waits for the next one.
+            let got = self.cap.dispatch(Some(BATCH_PACKETS), |p| {
+                let ts = &p.header.ts;
+                batch.push(&RawPacket {
+                    ts_usec: ts.tv_sec * 1_000_000 + ts.tv_usec,
+                    wire_len: p.header.len,
+                    linktype,
+                    data: p.data,
+                });
+            });
+            match got {
+                Ok(_) | Err(pcap::Error::TimeoutExpired) => {}
+                // pcap_breakloop (stop()) makes the wait end with an error
+                Err(_) if self.stop.load(Ordering::Relaxed) => break,
                 Err(e) => {
                     failed = Some(format!("{}: capture failed: {e}", self.name));
                     break;
                 }
             }
-            let due = batch.len() >= BATCH_PACKETS
-                || (!batch.is_empty()
-                    && (self.tx.engine_idle() || batch_since.elapsed() >= BATCH_WAIT));
-            if due && !self.tx.send(Msg::Batch(std::mem::take(&mut batch))) {
+            if !batch.is_empty() && !self.tx.send(Msg::Batch(std::mem::take(&mut batch))) {
                 return;
             }
             if stats_at.elapsed() >= STATS_EVERY {

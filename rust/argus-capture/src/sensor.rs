@@ -193,6 +193,14 @@ impl Sensor {
             self.write_mar(false)?;
         }
         self.check_outputs()?;
+        if self.pipeline.capture().is_some() {
+            // live: readers of the files (tail, rasplit -r) see records as they come
+            for o in &mut self.outputs {
+                o.sink
+                    .flush()
+                    .map_err(|e| format!("{}: write failed: {e}", o.name))?;
+            }
+        }
         self.done = fill == crate::Fill::Done;
         Ok(self.done)
     }
@@ -333,6 +341,7 @@ impl Sensor {
                 bytes: st.bytes - b0,
                 flows: (st.flows - f0).min(u64::from(u32::MAX)) as u32,
                 queue: open.min(u32::MAX as usize) as u32,
+                dropped,
                 ..SensorCounts::default()
             };
             let c = self.counters(now, counts);

@@ -63,7 +63,10 @@ pub struct SensorRun {
     pub interrupted: bool,
 }
 
-/// Run the offline sensor: capture files -> Argus 3 streams.
+/// Run the sensor: capture files, or live `interfaces` (with `capture`
+/// settings: promisc, snaplen, buffer_size, immediate, queue_batches) ->
+/// Argus 3 streams. Live, each step returns within about 0.1 s even when
+/// no packet comes, so Python's signal handlers run.
 ///
 /// `outputs` are `(target, filter)` pairs: a file (appended to) or `-`;
 /// `filter` an optional record predicate object with a `matches_record`
@@ -71,7 +74,7 @@ pub struct SensorRun {
 /// inputs and outputs are open (privilege drop, chroot, daemon readiness);
 /// [`crate::reopen::request_reopen`] makes the loop reopen output files.
 #[pyfunction]
-#[pyo3(signature = (paths, outputs, options=None, bpf=None, bpf_optimize=true, threads=1, on_open=None, serve=None))]
+#[pyo3(signature = (paths, outputs, options=None, bpf=None, bpf_optimize=true, threads=1, interfaces=None, capture=None, on_open=None, serve=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn run_sensor(
     py: Python<'_>,
@@ -81,12 +84,19 @@ pub fn run_sensor(
     bpf: Option<String>,
     bpf_optimize: bool,
     threads: usize,
+    interfaces: Option<Vec<String>>,
+    capture: Option<&Bound<'_, PyDict>>,
     on_open: Option<Bound<'_, PyAny>>,
     serve: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<SensorRun> {
     let threads = check_threads(threads)?;
     let opts = engine_options(options)?;
-    let pipeline = pipeline(paths, opts.clone(), bpf, bpf_optimize)?.with_threads(threads, false);
+    let pipeline = match interfaces {
+        Some(names) => {
+            crate::live::live_pipeline(&names, opts.clone(), capture, bpf, bpf_optimize)?
+        }
+        None => pipeline(paths, opts.clone(), bpf, bpf_optimize)?.with_threads(threads, false),
+    };
     let mut outs = Vec::with_capacity(outputs.len());
     for (target, filter) in outputs {
         let pred: Option<RecordPredicate> = match filter {

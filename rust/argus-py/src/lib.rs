@@ -6,13 +6,14 @@ mod argus_out;
 mod batch;
 mod binary;
 mod filter;
+mod live;
 mod options;
 mod piece;
 mod ra_fields;
-mod reopen;
 mod radium;
 mod remote_in;
 mod remote_out;
+mod reopen;
 mod scan;
 mod strip;
 
@@ -40,6 +41,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(remote_in::scan_remote, m)?)?;
     m.add_class::<radium::RadiumRun>()?;
     m.add_function(wrap_pyfunction!(radium::run_radium, m)?)?;
+    m.add_class::<live::LiveSensor>()?;
     m.add_function(wrap_pyfunction!(batch::record_schema, m)?)?;
     m.add_class::<filter::RecordFilter>()?;
     m.add_function(wrap_pyfunction!(filter::compile_filter, m)?)?;
