@@ -171,7 +171,8 @@ impl SweepClock {
             if self.now - self.sweep_at > SWEEP_INTERVAL_USEC {
                 self.sweep_at = self.now;
             }
-            self.sweep_at += SWEEP_INTERVAL_USEC;
+            // saturating: a capture clock clamped to i64::MAX (absurd pcapng stamps) must not overflow
+            self.sweep_at = self.sweep_at.saturating_add(SWEEP_INTERVAL_USEC);
             true
         } else {
             false
