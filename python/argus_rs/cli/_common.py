@@ -57,3 +57,26 @@ def time_range_option(text: str | None) -> TimeRange | None:
         return parse_time_range(text)
     except ValueError as exc:
         raise CliError(f"-t {text}: {exc}") from None
+
+
+def split_plot(words: list[str]) -> tuple[list[str], str | None]:
+    """``--plot FILE`` (rabins, ramon) (or ``--plot=FILE``) taken out of ra's words."""
+    rest: list[str] = []
+    plot: str | None = None
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--plot":
+            if i + 1 >= len(words):
+                raise CliError("--plot: needs a file name (FILE.png or FILE.html)")
+            plot = words[i + 1]
+            i += 2
+            continue
+        if word.startswith("--plot="):
+            plot = word.split("=", 1)[1]
+        else:
+            rest.append(word)
+        i += 1
+    if plot is not None and not plot.lower().endswith((".png", ".html", ".htm")):
+        raise CliError(f"--plot {plot}: the file name must end in .png or .html")
+    return rest, plot

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from argus_rs.cli._common import CliError
+from argus_rs.cli._common import CliError, split_plot
 from argus_rs.cli.client import open_client
 
 COMMAND = "rabins"
@@ -24,29 +24,6 @@ HELP = (
 
 #: -M words rabins reads itself (the size after "time" too)
 _OWN_MODES = frozenset({"time", "hard", "soft", "nomodify", "zero", "count", "size", "norep"})
-
-
-def split_plot(words: list[str]) -> tuple[list[str], str | None]:
-    """``--plot FILE`` (or ``--plot=FILE``) taken out of ra's words."""
-    rest: list[str] = []
-    plot: str | None = None
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word == "--plot":
-            if i + 1 >= len(words):
-                raise CliError("--plot: needs a file name (FILE.png or FILE.html)")
-            plot = words[i + 1]
-            i += 2
-            continue
-        if word.startswith("--plot="):
-            plot = word.split("=", 1)[1]
-        else:
-            rest.append(word)
-        i += 1
-    if plot is not None and not plot.lower().endswith((".png", ".html", ".htm")):
-        raise CliError(f"--plot {plot}: the file name must end in .png or .html")
-    return rest, plot
 
 
 def _is_own(word: str) -> bool:
@@ -122,4 +99,4 @@ def rabins_command(
         raise typer.Exit(code)
 
 
-__all__ = ["COMMAND", "HELP", "bin_modes", "rabins_command", "run", "split_plot"]
+__all__ = ["COMMAND", "HELP", "bin_modes", "rabins_command", "run"]

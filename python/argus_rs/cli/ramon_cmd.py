@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from argus_rs.cli._common import CliError
+from argus_rs.cli._common import CliError, split_plot
 from argus_rs.cli.client import open_client
 
 COMMAND = "ramon"
@@ -27,32 +27,12 @@ TOPN_FIELDS = "saddr trans spkts dpkts sbytes dbytes"
 MATRIX_FIELDS = "saddr dir daddr trans spkts dpkts sbytes dbytes"
 
 
-def _split_plot(words: list[str]) -> tuple[list[str], str | None]:
-    rest: list[str] = []
-    plot: str | None = None
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word == "--plot":
-            if i + 1 >= len(words):
-                raise CliError("--plot: needs a file name (FILE.png or FILE.html)")
-            plot = words[i + 1]
-            i += 2
-            continue
-        if word.startswith("--plot="):
-            plot = word.split("=", 1)[1]
-        else:
-            rest.append(word)
-        i += 1
-    return rest, plot
-
-
 def run(words: list[str]) -> int:
     from argus_rs.analytics import ramon
     from argus_rs.cli.racluster_cmd import rmon_fields
     from argus_rs.ra import parse_field_list
 
-    words, plot = _split_plot(words)
+    words, plot = split_plot(words)
     if plot is not None and not plot.lower().endswith((".png", ".html", ".htm")):
         raise CliError(f"--plot {plot}: the file name must end in .png or .html")
     client = open_client(COMMAND, words, lambda m: m.lower() in ("topn", "matrix"))
