@@ -59,6 +59,9 @@ class Client:
     _limit_hit: bool = False
     _stop: bool = False
     _mar_passes: bool = True
+    #: -S: the filter sent to the servers (ra's ``man or (...)`` wrapping), and the MARs read
+    send_filter: str | None = None
+    mars: int = 0
 
     # -- input ----------------------------------------------------------------------------
 
@@ -109,6 +112,21 @@ class Client:
                     shown = "(stdin)" if path == "-" else path
                     report(self.command, error if shown in error or path in error else f"{shown}: {error}")
                     self.errors += 1
+        yield from self._remote_batches(columns)
+
+    def _remote_batches(self, columns: list[str] | None) -> Iterator[pl.DataFrame]:
+        """The -S sources' records, merged as they arrive (after the files, as ra reads them)."""
+        from argus_rs.cli.ra_remote import remote_frames
+
+        if not self.args.remotes or self.stopped():
+            return
+        start, end = self.args.config.first_n
+        for frame in remote_frames(self.args.remotes, self.send_filter, self, lambda e: report(self.command, e)):
+            frame = self._select(frame, start, end, filtered=False)
+            if frame.height:
+                yield frame if columns is None else frame.select(columns)
+            if self.stopped():
+                return
 
     def stopped(self) -> bool:
         """Has ra's -N input limit ended the reading?"""
@@ -269,26 +287,27 @@ def open_client(command: str, words: list[str], own_modes: Callable[[str], bool]
     config = args.config
     if args.help:
         raise CliError(f"usage: argus-rs {command} --help")
-    if args.remote is not None:
-        raise CliError(f"-S {args.remote}: reading from a remote argus is not supported by {command} yet")
     if args.reject_output is not None:
         raise CliError(f"-E {args.reject_output}: writing the rejected records is offered by argus-rs ra only")
     own = [m.lower() for m in config.modes if own_modes(m)]
     config.modes = [m for m in config.modes if not own_modes(m) and not m.lower().startswith(_QUIET_MODES)]
     output_mode = _modes(config)
     _set_timezone(config.timezone)
-    filter_text = args.filter_text
+    from argus_rs.cli.ra_remote import split_filter
+
+    send_filter, filter_text = split_filter(args.filter_text, bool(args.remotes))
     record_filter = _compile(filter_text, "") if filter_text else None
     time_range = time_range_option(config.time_range)
     inputs = _expand_inputs(config.inputs)
     if config.first_n[1] == 0:
         inputs = []
-    if not inputs:
+    if not inputs and not args.remotes:
         if sys.stdin.isatty():
             raise CliError("no input: give one or more -r FILE (- = standard input)")
         inputs = ["-"]
     from argus_rs.cli.ra_cmd import _mar_passes
 
     client = Client(command, args, record_filter, time_range, inputs, own, output_mode)
+    client.send_filter = send_filter
     client._mar_passes = _mar_passes(filter_text)
     return client
