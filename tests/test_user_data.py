@@ -3,6 +3,7 @@ compared with what real `argus -U n` + `ra -s suser:N duser:N` show."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import polars as pl
@@ -67,6 +68,31 @@ def test_layer2_user_data_matches_real_argus(pcap: Path, tmp_path: Path) -> None
     """PPPoE discovery/session and ARP flows: Argus takes user data from just past
     the link headers it stepped over (for ARP: past the ARP body, the padding)."""
     assert_user_data_as_real_argus(pcap, 32, tmp_path, "not ip and not ipv6")
+
+
+def _wlan_capture(path: Path) -> Path:
+    """802.11 frames (DLT 105) argus keys as wlan flows (the corpus's 802.11 captures have
+    none): a beacon, a probe request with an SSID, a data frame whose SNAP ethertype argus
+    does not open."""
+    bcast, sta, ap = b"\xff" * 6, bytes([2, 0, 0, 0, 0, 1]), bytes([2, 0, 0, 0, 0, 9])
+    beacon = struct.pack("<HH", 0x0080, 0) + bcast + sta + ap + b"\x10\x00" + bytes(8)
+    beacon += struct.pack("<HH", 100, 0x0401) + b"\x00\x04test" + b"PAYLOADXYZ" * 3
+    probe = struct.pack("<HH", 0x0040, 0) + bcast + bytes([2, 0, 0, 0, 0, 2]) + bcast + b"\x20\x00"
+    probe += b"\x00\x04test" + b"HELLOWORLD" * 3
+    data = struct.pack("<HH", 0x0108, 0) + ap + sta + bcast + b"\x30\x00"
+    data += b"\xaa\xaa\x03\x00\x00\x00\x88\xb5" + b"DATADATA12" * 3
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 105)
+    for i, frame in enumerate([beacon, beacon, probe, data, data]):
+        out += struct.pack("<IIII", 1000 + i, 0, len(frame), len(frame)) + frame
+    path.write_bytes(out)
+    return path
+
+
+@pytest.mark.parametrize("n", [16, 40])
+def test_wlan_user_data_matches_real_argus(n: int, tmp_path: Path) -> None:
+    """802.11 wlan flows: argus takes user data from the bytes it keyed (the 802.11 header
+    of a management frame, past SNAP for an ethertype it does not open)."""
+    assert_user_data_as_real_argus(_wlan_capture(tmp_path / "wlan.pcap"), n, tmp_path, "not ip and not ipv6")
 
 
 def test_user_data_is_null_without_the_option() -> None:

@@ -253,6 +253,8 @@ fn wlan_key(d: &[u8], at: usize, out: &mut Decoded) {
         }
     }
     out.wlan = Some(w);
+    // -U: Argus's user data of a wlan flow starts at the bytes it keyed.
+    out.l2_user_offset = Some(at as u32);
 }
 
 /// Walk the information elements Argus knows from `at` and copy the last
