@@ -21,7 +21,7 @@ PIP := $(PY) -m pip
 export PYO3_PYTHON := $(VENV_ABS)/bin/python
 CARGO ?= cargo
 
-SYSTEM_PACKAGES := libpcap-dev argus-server argus-client tcpdump bzip2 xz-utils zstd
+SYSTEM_PACKAGES := libpcap-dev argus-server argus-client tcpdump bzip2 xz-utils zstd iproute2
 DEMO_PCAP := samples/demo.pcap
 
 .PHONY: help

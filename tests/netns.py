@@ -18,7 +18,10 @@ import ctypes
 import itertools
 import os
 import shutil
+import socket
+import struct
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -125,3 +128,23 @@ class VethPair:
     def exec(self, ns: str, *argv: str) -> list[str]:
         """``argv`` as a command run inside namespace ``ns``."""
         return ["ip", "netns", "exec", ns, *argv]
+
+    def ping(self, count: int, ident: int = 0x4242) -> None:
+        """``count`` ICMP echo requests (64 bytes) from a to b, each answered (a raw socket)."""
+        with self.inside(self.a):
+            icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+        with icmp:
+            icmp.settimeout(2)
+            for seq in range(1, count + 1):
+                body = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + bytes(56)
+                body = body[:2] + struct.pack("!H", _checksum(body)) + body[4:]
+                icmp.sendto(body, (self.b_addr, 0))
+                icmp.recv(2048)
+                time.sleep(0.05)
+
+
+def _checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071) of an even-length ``data``."""
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total = (total >> 16) + (total & 0xFFFF)
+    return ~(total + (total >> 16)) & 0xFFFF

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -64,12 +63,6 @@ def _wait_started(path: Path, proc: subprocess.Popen[bytes], what: str) -> None:
     raise AssertionError(f"{what} wrote no START MAR within 10 s")
 
 
-def _checksum(data: bytes) -> int:
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    total = (total >> 16) + (total & 0xFFFF)
-    return ~(total + (total >> 16)) & 0xFFFF
-
-
 def _send_traffic(net: VethPair) -> dict[str, int]:
     with net.inside(net.b):
         server = socket.create_server((net.b_addr, 0))
@@ -79,7 +72,6 @@ def _send_traffic(net: VethPair) -> dict[str, int]:
     with net.inside(net.a):
         client = socket.create_connection((net.b_addr, tcp_port), timeout=5)
         udp_out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     conn, _ = server.accept()
     conn.settimeout(5)
     client.sendall(b"u" * TCP_UP)
@@ -99,14 +91,7 @@ def _send_traffic(net: VethPair) -> dict[str, int]:
         udp_in.recv(2048)
     udp_out.close()
     udp_in.close()
-    icmp.settimeout(2)
-    for seq in range(1, PINGS + 1):
-        body = struct.pack("!BBHHH", 8, 0, 0, 0x4242, seq) + bytes(56)
-        body = body[:2] + struct.pack("!H", _checksum(body)) + body[4:]
-        icmp.sendto(body, (net.b_addr, 0))
-        icmp.recv(2048)
-        time.sleep(0.05)
-    icmp.close()
+    net.ping(PINGS)
     return {"tcp": tcp_port, "udp": udp_port}
 
 
