@@ -4,7 +4,7 @@
 //! server's clients; upstream MARs pass through. Runs with the GIL released
 //! except for signal checks.
 
-use crate::remote_in::{Item, spawn_sources};
+use crate::remote_in::{Item, forward, spawn_sources};
 use crate::remote_out::{serve_settings, wait_for_client};
 use argus_capture::argus_file::ArgusFileReader;
 use argus_capture::remote::Server;
@@ -51,23 +51,11 @@ pub struct RadiumRun {
 fn read_files(paths: Vec<String>, tx: SyncSender<Item>, stop: Arc<AtomicBool>) {
     for p in paths {
         match ArgusFileReader::open(&p) {
-            Ok(mut r) => loop {
-                if stop.load(Ordering::Relaxed) {
+            Ok(mut r) => {
+                if !forward(&mut r, &tx, &stop) {
                     return;
                 }
-                match r.next_record() {
-                    Ok(Some(rec)) => {
-                        if tx.send(Item::Record(rec)).is_err() {
-                            return;
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        let _ = tx.send(Item::Error(e));
-                        break;
-                    }
-                }
-            },
+            }
             Err(e) => {
                 if tx.send(Item::Error(e)).is_err() {
                     return;

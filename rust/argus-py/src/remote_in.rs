@@ -7,7 +7,7 @@
 //! or refused source is tried again every 5 s (radium, RA_RELIABLE_CONNECT).
 
 use crate::batch::{records_to_batch, shown_of};
-use argus_capture::argus_file::RawRecord;
+use argus_capture::argus_file::{ArgusFileReader, RawRecord};
 use argus_capture::remote::{RemoteSource, connect};
 use argus_format::Far;
 use argus_format::map::flow_from_far;
@@ -35,6 +35,29 @@ pub enum Item {
     Connected,
 }
 
+/// Send `reader`'s records into `tx` until the stream ends or fails (the
+/// error is sent too). False when reading must end: the receiver is gone or
+/// `stop` is set.
+pub fn forward(reader: &mut ArgusFileReader, tx: &SyncSender<Item>, stop: &AtomicBool) -> bool {
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        match reader.next_record() {
+            Ok(Some(r)) => {
+                if tx.send(Item::Record(r)).is_err() {
+                    return false;
+                }
+            }
+            Ok(None) => return true,
+            Err(e) => {
+                let _ = tx.send(Item::Error(e));
+                return true;
+            }
+        }
+    }
+}
+
 /// Read `src` into `tx` until it ends (or, persistent, until `stop`).
 pub fn read_source(
     src: RemoteSource,
@@ -50,22 +73,8 @@ pub fn read_source(
                 if tx.send(Item::Connected).is_err() {
                     return;
                 }
-                loop {
-                    match reader.next_record() {
-                        Ok(Some(r)) => {
-                            if tx.send(Item::Record(r)).is_err() {
-                                return;
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            let _ = tx.send(Item::Error(e));
-                            break;
-                        }
-                    }
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
+                if !forward(&mut reader, &tx, &stop) {
+                    return;
                 }
             }
             Err(e) => {
