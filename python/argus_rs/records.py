@@ -15,7 +15,7 @@ but edits to the other columns are not written back.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from argus_rs import _core
@@ -152,27 +152,38 @@ def scan_argus(
     def source(
         with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, batch_size: int | None
     ) -> Iterator[pl.DataFrame]:
-        left = n_rows
         columns = None
         if with_columns is not None:
             needed = set(with_columns)
             if predicate is not None:
                 needed.update(predicate.meta.root_names())
             columns = [c for c in schema.names() if c in needed]
-        for batch in iter_argus(paths, batch_rows=batch_size or rows, columns=columns, filter=filter):
-            frame = pl.DataFrame(batch)
-            if predicate is not None:
-                frame = frame.filter(predicate)
-            if with_columns is not None:
-                frame = frame.select(with_columns)
-            if left is not None:
-                frame = frame.head(left)
-                left -= frame.height
-            yield frame
-            if left is not None and left <= 0:
-                return
+        frames = (
+            pl.DataFrame(batch)
+            for batch in iter_argus(paths, batch_rows=batch_size or rows, columns=columns, filter=filter)
+        )
+        yield from io_source_frames(frames, with_columns, predicate, n_rows)
 
     return register_io_source(source, schema=schema, explain_name="argus records")
+
+
+def io_source_frames(
+    frames: Iterable[pl.DataFrame], with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None
+) -> Iterator[pl.DataFrame]:
+    """``frames`` as a polars IO source yields them: the pushed-down predicate, projection and
+    row limit applied (the limit ends the reading)."""
+    left = n_rows
+    for frame in frames:
+        if predicate is not None:
+            frame = frame.filter(predicate)
+        if with_columns is not None:
+            frame = frame.select(with_columns)
+        if left is not None:
+            frame = frame.head(left)
+            left -= frame.height
+        yield frame
+        if left is not None and left <= 0:
+            return
 
 
 def _time_bounds(frame: pl.DataFrame | pl.LazyFrame) -> tuple[int, int]:

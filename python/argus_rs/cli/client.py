@@ -206,19 +206,9 @@ class Client:
         def source(
             with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, batch_size: int | None
         ) -> Iterator[pl.DataFrame]:
-            left = n_rows
-            for frame in self.batches(columns):
-                part = frame
-                if predicate is not None:
-                    part = part.filter(predicate)
-                if with_columns is not None:
-                    part = part.select(with_columns)
-                if left is not None:
-                    part = part.head(left)
-                    left -= part.height
-                yield part
-                if left is not None and left <= 0:
-                    return
+            from argus_rs.records import io_source_frames
+
+            yield from io_source_frames(self.batches(columns), with_columns, predicate, n_rows)
 
         return register_io_source(io_source=source, schema=schema)
 
