@@ -10,9 +10,9 @@
 
 use crate::CaptureReader;
 use argus_core::packet::{LinkType, RawPacket};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -169,35 +169,53 @@ impl Feed {
 ///
 /// Packets are sent one by one while the engine waits for them and in
 /// batches while it is busy, so a slow input is seen packet by packet and a
-/// fast one costs little.
+/// fast one costs little. Whatever is held back goes out before the thread
+/// reads more input: a read on a pipe may block for as long as the writer
+/// pauses, and packets already read must reach the flow table meanwhile
+/// (their records, the timeouts they move the clock past).
 pub(crate) fn read_in_thread(mut reader: CaptureReader) -> Feed {
     let (feed, tx) = Feed::new(1, 64);
     let name = format!("read {}", reader.name());
+    let held = Arc::new(Mutex::new(PacketBatch::default()));
+    let send_held = {
+        let (held, tx) = (held.clone(), tx.clone());
+        // false when the engine side is gone
+        move || -> bool {
+            match held.lock().map(|mut b| std::mem::take(&mut *b)) {
+                Ok(b) if b.is_empty() => true,
+                Ok(b) => tx.send(Msg::Batch(b)),
+                Err(_) => false,
+            }
+        }
+    };
+    let on_read = send_held.clone();
+    reader.on_read(Box::new(move || {
+        on_read();
+    }));
     let spawned = thread::Builder::new().name(name).spawn(move || {
-        let mut batch = PacketBatch::default();
         loop {
             match reader.next_packet() {
                 Ok(Some(p)) => {
-                    batch.push(&p);
-                    if (batch.len() >= BATCH_PACKETS || tx.engine_idle())
-                        && !tx.send(Msg::Batch(std::mem::take(&mut batch)))
-                    {
+                    let full = match held.lock() {
+                        Ok(mut b) => {
+                            b.push(&p);
+                            b.len() >= BATCH_PACKETS || tx.engine_idle()
+                        }
+                        Err(_) => return,
+                    };
+                    if full && !send_held() {
                         return;
                     }
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    if !batch.is_empty() {
-                        tx.send(Msg::Batch(std::mem::take(&mut batch)));
-                    }
+                    send_held();
                     tx.send(Msg::Failed(e.to_string()));
                     break;
                 }
             }
         }
-        if !batch.is_empty() {
-            tx.send(Msg::Batch(batch));
-        }
+        send_held();
         tx.send(Msg::Ended);
     });
     let mut feed = feed;
@@ -207,4 +225,83 @@ pub(crate) fn read_in_thread(mut reader: CaptureReader) -> Feed {
         feed.running = 0;
     }
     feed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{self, Read};
+    use std::sync::mpsc::{Receiver, Sender, channel};
+    use std::time::Instant;
+
+    /// A pipe whose writer pauses: `read` blocks until the test sends more.
+    struct Pipe {
+        rx: Receiver<Vec<u8>>,
+        rest: Vec<u8>,
+    }
+
+    impl Read for Pipe {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.rest.is_empty() {
+                match self.rx.recv() {
+                    Ok(chunk) => self.rest = chunk,
+                    Err(_) => return Ok(0),
+                }
+            }
+            let n = buf.len().min(self.rest.len());
+            buf[..n].copy_from_slice(&self.rest[..n]);
+            self.rest.drain(..n);
+            Ok(n)
+        }
+    }
+
+    fn pcap_header() -> Vec<u8> {
+        let mut h = Vec::new();
+        for v in [0xa1b2_c3d4u32.to_le_bytes().to_vec(), vec![2, 0, 4, 0]] {
+            h.extend(v);
+        }
+        h.extend([0u8; 8]); // thiszone, sigfigs
+        h.extend(65535u32.to_le_bytes());
+        h.extend(1u32.to_le_bytes()); // Ethernet
+        h
+    }
+
+    fn record(sec: u32) -> Vec<u8> {
+        let mut r = Vec::new();
+        for v in [sec, 0, 60, 60] {
+            r.extend(v.to_le_bytes());
+        }
+        r.extend([0u8; 60]);
+        r
+    }
+
+    #[test]
+    fn packets_read_before_a_pause_in_the_input_reach_the_engine() {
+        let (tx, rx): (Sender<Vec<u8>>, _) = channel();
+        let reader = CaptureReader::from_read(
+            "-".into(),
+            Box::new(Pipe {
+                rx,
+                rest: Vec::new(),
+            }),
+        );
+        tx.send(pcap_header()).unwrap();
+        let reader = reader.unwrap();
+        // ten packets while the engine is busy (not polling): the reader
+        // thread batches them up, then waits for input that does not come
+        let packets: Vec<u8> = (0..10).flat_map(record).collect();
+        tx.send(packets).unwrap();
+        let mut feed = read_in_thread(reader);
+        thread::sleep(Duration::from_millis(200));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut got = 0;
+        while got < 10 && Instant::now() < deadline {
+            if let Poll::Batch(b) = feed.poll(Duration::from_millis(50)) {
+                got += b.len();
+            }
+        }
+        assert_eq!(got, 10, "packets held back while the input paused");
+        drop(tx);
+        while !matches!(feed.poll(Duration::from_secs(5)), Poll::Ended) {}
+    }
 }

@@ -95,6 +95,8 @@ pub struct CaptureReader {
     finished: bool,
     /// Time stamp of the previous packet, for pcapng simple packet blocks.
     last_ts_usec: i64,
+    /// Called before each read of the input (which may block on a pipe).
+    before_read: Option<Box<dyn FnMut() + Send>>,
 }
 
 impl CaptureReader {
@@ -258,6 +260,7 @@ impl CaptureReader {
             pending: 0,
             finished: false,
             last_ts_usec: 0,
+            before_read: None,
         }
     }
 
@@ -347,6 +350,14 @@ impl CaptureReader {
         self.gzip
     }
 
+    /// Have `hook` called each time the reader is about to read more input,
+    /// a read that may block (a pipe with nothing written yet): a caller
+    /// that holds packets back, to pass them on in batches, passes them on
+    /// there rather than keep them through the wait.
+    pub fn on_read(&mut self, hook: Box<dyn FnMut() + Send>) {
+        self.before_read = Some(hook);
+    }
+
     /// The name given at opening (the path, or `-` for stdin).
     pub fn name(&self) -> &str {
         &self.name
@@ -371,6 +382,9 @@ impl CaptureReader {
                 let bigger = n.max(self.capacity.saturating_mul(2));
                 self.parser.grow(bigger);
                 self.capacity = bigger;
+            }
+            if let Some(hook) = self.before_read.as_mut() {
+                hook();
             }
             // refill() shifts the buffer first, so there is room to read.
             if self.parser.refill().is_err() {
