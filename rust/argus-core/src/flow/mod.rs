@@ -202,10 +202,11 @@ impl Engine {
             self.stats.packets_skipped += 1;
             return Err(DecodeError::UnsupportedLinkType(lt));
         }
-        // The packet clock never runs backwards for the queues.
-        if d.ts_usec > self.now {
-            self.now = d.ts_usec;
-        }
+        // "Now" is this packet's time, even when the capture's clock runs
+        // backwards (Argus's global time): flows are queued and found due
+        // by it. The sweeps still wait for the clock to pass the next sweep
+        // time, which a backward step never does.
+        self.now = d.ts_usec;
         if res.is_ok() {
             if self.opts.user_data_len > 0 {
                 self.take_user_bytes(d, pkt.data);
@@ -410,13 +411,11 @@ impl Engine {
                         && self.now - f.qtime >= self.opts.status_interval_usec
                 };
                 if due {
+                    // Reports the flow only if the sweep reaches it: after
+                    // the clock ran backwards, flows queued at later times
+                    // stop the sweep before it, and the flow is just
+                    // requeued (as Argus does).
                     self.sweep(true);
-                    let written = self.flows[slot as usize]
-                        .as_ref()
-                        .is_some_and(|f| f.written);
-                    if !written {
-                        self.report(slot);
-                    }
                 }
                 self.touch(slot);
                 slot
