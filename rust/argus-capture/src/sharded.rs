@@ -2,10 +2,13 @@
 //! deterministic record order): a drop-in for [`Engine`] behind the
 //! [`crate::Pipeline`].
 //!
-//! The calling thread (the reader) decodes each frame once, picks its shard
-//! with [`shard::route`] (a symmetric hash of the flow key's address pair
-//! and protocol, see [`argus_core::flow::shard`]) and appends the frame's
-//! bytes and decoded headers to that shard's batch; every [`ROUND_PACKETS`]
+//! The calling thread (the reader) picks each frame's shard by a symmetric
+//! hash of its flow key's address pair and protocol (see
+//! [`argus_core::flow::shard`]): [`shard::fast_route`] reads those from the
+//! headers of common frames without decoding; any other frame is decoded
+//! and routed by [`shard::route`]. It appends the frame's bytes to that
+//! shard's batch; the shard decodes it (so decoding, the bulk of the
+//! per-packet work outside the table, runs on the shards); every [`ROUND_PACKETS`]
 //! frames the batches of all shards go to the workers at once (a *round*),
 //! each worker owning an [`Engine`] that finishes the work
 //! ([`Engine::process_decoded`]). Up to [`ROUNDS_IN_FLIGHT`] rounds are under
@@ -70,19 +73,22 @@ pub const ROUNDS_IN_FLIGHT: usize = 4;
 /// No clock update with this item.
 const NO_CLOCK: i64 = i64::MIN;
 
+/// A frame in a batch: bytes `data[start..start + len]`.
+#[derive(Clone, Copy)]
+struct Frame {
+    start: u32,
+    len: u32,
+    ts_usec: i64,
+    wire_len: u32,
+    linktype: LinkType,
+}
+
 #[derive(Clone, Copy)]
 enum What {
-    /// A frame: bytes `data[start..start + len]`.
-    Packet {
-        start: u32,
-        len: u32,
-        ts_usec: i64,
-        wire_len: u32,
-        linktype: LinkType,
-        res: Result<(), DecodeError>,
-    },
-    /// An ICMP error whose quoted flow is in this shard.
-    IcmpError,
+    /// A frame of this shard's flows.
+    Packet(Frame),
+    /// An ICMP error (a copy of the frame) whose quoted flow is in this shard.
+    IcmpError(Frame),
     /// A sibling's frame made the engine sweep at this clock.
     Tick(i64),
 }
@@ -94,7 +100,30 @@ struct Item {
     /// Sweeps the single engine made before this item.
     epoch: u64,
     what: What,
-    d: Decoded,
+}
+
+impl Batch {
+    /// Append a frame's bytes.
+    fn frame(&mut self, pkt: &RawPacket<'_>) -> Frame {
+        let start = self.data.len() as u32;
+        self.data.extend_from_slice(pkt.data);
+        Frame {
+            start,
+            len: pkt.data.len() as u32,
+            ts_usec: pkt.ts_usec,
+            wire_len: pkt.wire_len,
+            linktype: pkt.linktype,
+        }
+    }
+
+    fn packet<'a>(&'a self, f: &Frame) -> RawPacket<'a> {
+        RawPacket {
+            ts_usec: f.ts_usec,
+            wire_len: f.wire_len,
+            linktype: f.linktype,
+            data: &self.data[f.start as usize..(f.start + f.len) as usize],
+        }
+    }
 }
 
 #[derive(Default)]
@@ -155,6 +184,8 @@ pub struct ShardedEngine {
     renumber: HashMap<u32, u32>,
     next_seq: u32,
     finished: bool,
+    /// Decoding space for the frames [`shard::fast_route`] declines.
+    scratch: Box<Decoded>,
 }
 
 impl ShardedEngine {
@@ -196,6 +227,7 @@ impl ShardedEngine {
             renumber: HashMap::new(),
             next_seq: 1,
             finished: false,
+            scratch: Box::default(),
         }
     }
 
@@ -241,46 +273,42 @@ impl ShardedEngine {
 
     /// Feed one captured frame (the bytes are copied into a batch).
     pub fn process(&mut self, pkt: &RawPacket<'_>) -> Result<(), DecodeError> {
-        let mut d = Decoded::default();
-        let res = decode::decode(pkt, &mut d);
-        let unsupported = matches!(res, Err(DecodeError::UnsupportedLinkType(_)));
+        let unsupported = !decode::link_supported(pkt.linktype);
         let before = self.clock.now;
         // An unsupported frame leaves the engine's clock alone.
-        let swept = !unsupported && self.clock.advance(d.ts_usec);
+        let swept = !unsupported && self.clock.advance(pkt.ts_usec);
         let n = self.workers.len();
-        let (owner, quoted) = if res.is_ok() {
-            shard::route(&d, &self.opts, n)
-        } else {
-            (0, None)
+        let (owner, quoted) = match shard::fast_route(pkt, &self.opts, n) {
+            Some(owner) => (owner, None),
+            None => {
+                let res = decode::decode(pkt, &mut self.scratch);
+                if res.is_ok() {
+                    shard::route(&self.scratch, &self.opts, n)
+                } else {
+                    (0, None)
+                }
+            }
         };
         let epoch = self.epoch;
         let clock = self.clock_for(owner, before);
         let b = &mut self.filling[owner];
-        let start = b.data.len() as u32;
-        b.data.extend_from_slice(pkt.data);
+        let frame = b.frame(pkt);
         b.items.push(Item {
             clock,
             epoch,
-            what: What::Packet {
-                start,
-                len: pkt.data.len() as u32,
-                ts_usec: pkt.ts_usec,
-                wire_len: pkt.wire_len,
-                linktype: pkt.linktype,
-                res,
-            },
-            d,
+            what: What::Packet(frame),
         });
         if !unsupported {
             self.workers[owner].clock = self.clock.now;
         }
         if let Some(q) = quoted {
             let clock = self.clock_for(q, before);
-            self.filling[q].items.push(Item {
+            let b = &mut self.filling[q];
+            let frame = b.frame(pkt);
+            b.items.push(Item {
                 clock,
                 epoch,
-                what: What::IcmpError,
-                d,
+                what: What::IcmpError(frame),
             });
         }
         if swept {
@@ -290,7 +318,6 @@ impl ShardedEngine {
                     clock: NO_CLOCK,
                     epoch,
                     what: What::Tick(now),
-                    d: Decoded::default(),
                 });
                 self.workers[s].clock = now;
             }
@@ -301,7 +328,11 @@ impl ShardedEngine {
             self.dispatch();
         }
         // As the engine: only an unsupported link type is an error.
-        if unsupported { res } else { Ok(()) }
+        if unsupported {
+            Err(DecodeError::UnsupportedLinkType(pkt.linktype))
+        } else {
+            Ok(())
+        }
     }
 
     /// The clock to send shard `s` with its next item: the global clock
@@ -465,6 +496,7 @@ fn order_key(
 /// A worker: its shard's engine, round after round.
 fn work(mut engine: Engine, rx: Receiver<Msg>, tx: Sender<Reply>) {
     let mut taken: Vec<FlowRecord> = Vec::new();
+    let mut d: Box<Decoded> = Box::default();
     for msg in rx {
         let mut records: Vec<(u64, FlowRecord)> = Vec::new();
         let batch = match msg {
@@ -479,23 +511,13 @@ fn work(mut engine: Engine, rx: Receiver<Msg>, tx: Sender<Reply>) {
                         engine.advance_clock(item.clock);
                     }
                     match item.what {
-                        What::Packet {
-                            start,
-                            len,
-                            ts_usec,
-                            wire_len,
-                            linktype,
-                            res,
-                        } => {
-                            let pkt = RawPacket {
-                                ts_usec,
-                                wire_len,
-                                linktype,
-                                data: &batch.data[start as usize..(start + len) as usize],
-                            };
-                            let _ = engine.process_decoded(&pkt, &item.d, res);
+                        What::Packet(f) => {
+                            let _ = engine.process(&batch.packet(&f));
                         }
-                        What::IcmpError => engine.annotate_icmp_error(&item.d),
+                        What::IcmpError(f) => {
+                            let _ = decode::decode(&batch.packet(&f), &mut d);
+                            engine.annotate_icmp_error(&d);
+                        }
                         What::Tick(now) => engine.advance_clock(now),
                     }
                 }

@@ -482,3 +482,59 @@ fn write_big_capture() {
         .unwrap_or(3_000_000);
     std::fs::write(&path, generate(42, packets, 3000, 200)).unwrap();
 }
+
+/// [`shard::fast_route`] (no decode) names the shard [`shard::route`] names
+/// after a full decode, on every frame it takes, for every option that
+/// changes keys; and it takes most frames of ordinary traffic.
+#[test]
+fn fast_route_agrees_with_the_decoded_route() {
+    use argus_capture::CaptureReader;
+    use argus_core::decode::{self, Decoded};
+    use argus_core::flow::shard;
+    let mut files: Vec<String> = corpus_dir()
+        .map(|d| corpus_files(&d).iter().map(|p| s(p)).collect())
+        .unwrap_or_default();
+    let synth = write_temp("route.pcap", &synthetic(5, 20_000));
+    files.push(synth.clone());
+    let variants = [
+        EngineOptions::default(),
+        EngineOptions {
+            unidirectional: true,
+            ..EngineOptions::default()
+        },
+        EngineOptions {
+            flow_key: FlowKeyBits::LAYER_3_MATRIX,
+            ..EngineOptions::default()
+        },
+    ];
+    let (mut taken, mut all) = (0usize, 0usize);
+    let mut d = Decoded::default();
+    for f in &files {
+        let Ok(mut r) = CaptureReader::open(f) else {
+            continue;
+        };
+        let mut i = 0usize;
+        while let Ok(Some(pkt)) = r.next_packet() {
+            i += 1;
+            let res = decode::decode(&pkt, &mut d);
+            for opts in &variants {
+                for n in [2, 3] {
+                    let Some(fast) = shard::fast_route(&pkt, opts, n) else {
+                        continue;
+                    };
+                    let full = if res.is_ok() {
+                        shard::route(&d, opts, n)
+                    } else {
+                        (0, None)
+                    };
+                    assert_eq!((fast, None), full, "{f}: frame {i}, {n} shards");
+                }
+            }
+            all += 1;
+            taken += usize::from(shard::fast_route(&pkt, &variants[0], 2).is_some());
+        }
+    }
+    std::fs::remove_file(&synth).ok();
+    eprintln!("fast route: {taken} of {all} frames");
+    assert!(taken * 2 > all, "fast route took {taken} of {all} frames");
+}

@@ -223,6 +223,12 @@ pub fn decode(pkt: &RawPacket<'_>, out: &mut Decoded) -> Result<(), DecodeError>
     res
 }
 
+/// Whether [`decode`] reads frames of this link type (else every frame is
+/// [`DecodeError::UnsupportedLinkType`]).
+pub fn link_supported(lt: LinkType) -> bool {
+    link::supported(lt)
+}
+
 /// Bounds-checked big-endian reads: every decoder goes through these.
 #[inline]
 pub(crate) fn be16(d: &[u8], off: usize) -> Option<u16> {

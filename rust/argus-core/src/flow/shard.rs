@@ -51,7 +51,8 @@
 use super::Engine;
 use super::key::{self, FlowKey, KeyKind};
 use crate::decode::{Decoded, Family};
-use crate::options::EngineOptions;
+use crate::options::{EngineOptions, FlowKeyBits};
+use crate::packet::RawPacket;
 
 /// The engine's sweep period (packet time).
 pub const SWEEP_INTERVAL_USEC: i64 = super::SWEEP_INTERVAL_USEC;
@@ -59,16 +60,20 @@ pub const SWEEP_INTERVAL_USEC: i64 = super::SWEEP_INTERVAL_USEC;
 /// The symmetric shard hash of a flow key (see the module documentation).
 pub fn shard_hash(k: &FlowKey) -> u64 {
     let kind = match k.kind {
-        KeyKind::Ipv4Frag => KeyKind::Ipv4 as u8,
-        KeyKind::Ipv6Frag => KeyKind::Ipv6 as u8,
-        other => other as u8,
+        KeyKind::Ipv4Frag => KeyKind::Ipv4,
+        KeyKind::Ipv6Frag => KeyKind::Ipv6,
+        other => other,
     };
-    let (lo, hi) = if k.a <= k.b {
-        (&k.a, &k.b)
-    } else {
-        (&k.b, &k.a)
-    };
-    let mut h = (u64::from(kind) << 8 | u64::from(k.proto)) ^ 0x9e37_79b9_7f4a_7c15;
+    hash_parts(kind, k.proto, &k.a, &k.b)
+}
+
+/// [`shard_hash`] of a key with this kind (fragment kinds already folded),
+/// protocol and endpoints.
+#[inline]
+fn hash_parts(kind: KeyKind, proto: u8, a: &[u8; 16], b: &[u8; 16]) -> u64 {
+    let kind = kind as u8;
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let mut h = (u64::from(kind) << 8 | u64::from(proto)) ^ 0x9e37_79b9_7f4a_7c15;
     for half in [lo, hi] {
         let (x, y) = half.split_at(8);
         h = mix(h ^ u64::from_le_bytes(x.try_into().unwrap_or_default()));
@@ -107,6 +112,78 @@ pub fn route(d: &Decoded, opts: &EngineOptions, shards: usize) -> (usize, Option
         .map(|q| shard_of(shard_hash(&q), shards))
         .filter(|&s| s != owner);
     (owner, quoted)
+}
+
+/// [`route`] without decoding, for the common frames: Ethernet, up to two
+/// 802.1Q tags, then IPv4 (TCP, UDP, ICMP other than an error) or IPv6
+/// without extension headers (TCP, UDP, ICMPv6). Gives the owner shard of
+/// such a frame, the one [`route`] gives after a full decode, and `None`
+/// for everything else (the caller then decodes and calls [`route`]). It
+/// reads only what decides the key's kind, protocol and addresses, and
+/// declines wherever the decoder could make anything else of the frame
+/// (tunnels, AH/ESP, IGMP, ICMP errors, cut headers, the layer-3 matrix).
+pub fn fast_route(pkt: &RawPacket<'_>, opts: &EngineOptions, shards: usize) -> Option<usize> {
+    if shards <= 1 {
+        return Some(0);
+    }
+    if pkt.linktype.0 != 1 || opts.flow_key.contains(FlowKeyBits::LAYER_3_MATRIX) {
+        return None;
+    }
+    let d = pkt.data;
+    let mut off = 12;
+    let mut ethertype = u16::from_be_bytes(d.get(off..off + 2)?.try_into().ok()?);
+    off += 2;
+    for _ in 0..2 {
+        if ethertype != 0x8100 {
+            break;
+        }
+        ethertype = u16::from_be_bytes(d.get(off + 2..off + 4)?.try_into().ok()?);
+        off += 4;
+    }
+    let mut a = [0u8; 16];
+    let mut b = [0u8; 16];
+    let (kind, proto) = match ethertype {
+        0x0800 => {
+            let h = d.get(off..off + 20)?;
+            let ihl = usize::from(h[0] & 0xf) * 4;
+            if h[0] >> 4 != 4 || ihl < 20 || d.len() < off + ihl {
+                return None;
+            }
+            let proto = h[9];
+            let frag_offset = u16::from_be_bytes([h[6], h[7]]) & 0x1fff;
+            match proto {
+                6 | 17 => {}
+                // An ICMP error also names the flow it quotes.
+                1 if frag_offset != 0 => {}
+                1 => match d.get(off + ihl) {
+                    Some(3 | 4 | 5 | 11 | 12) | None => return None,
+                    Some(_) => {}
+                },
+                _ => return None,
+            }
+            a[..4].copy_from_slice(&h[12..16]);
+            b[..4].copy_from_slice(&h[16..20]);
+            (KeyKind::Ipv4, proto)
+        }
+        0x86dd => {
+            let h = d.get(off..off + 40)?;
+            if h[0] >> 4 != 6 {
+                return None;
+            }
+            let proto = h[6];
+            match proto {
+                6 | 17 => {}
+                // Argus makes no flow of an ICMPv6 header cut short.
+                58 if d.len() >= off + 48 => {}
+                _ => return None,
+            }
+            a.copy_from_slice(&h[8..24]);
+            b.copy_from_slice(&h[24..40]);
+            (KeyKind::Ipv6, proto)
+        }
+        _ => return None,
+    };
+    Some(shard_of(hash_parts(kind, proto, &a, &b), shards))
 }
 
 /// The table key of the flow an IPv4 ICMP error reports on (as the engine's
@@ -225,6 +302,24 @@ mod tests {
         }
         for c in count {
             assert!((800..1250).contains(&c), "{count:?}");
+        }
+    }
+
+    #[test]
+    fn link_supported_is_what_decode_reads() {
+        use crate::decode::{self, DecodeError, Decoded};
+        use crate::packet::LinkType;
+        let mut d = Decoded::default();
+        for lt in 0..400u32 {
+            let pkt = RawPacket {
+                ts_usec: 0,
+                wire_len: 0,
+                linktype: LinkType(lt),
+                data: &[],
+            };
+            let res = decode::decode(&pkt, &mut d);
+            let unsupported = matches!(res, Err(DecodeError::UnsupportedLinkType(_)));
+            assert_eq!(decode::link_supported(pkt.linktype), !unsupported, "{lt}");
         }
     }
 
