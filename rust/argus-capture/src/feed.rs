@@ -278,19 +278,19 @@ mod tests {
     #[test]
     fn packets_read_before_a_pause_in_the_input_reach_the_engine() {
         let (tx, rx): (Sender<Vec<u8>>, _) = channel();
+        // a header and ten packets, then a writer that pauses
+        tx.send(pcap_header()).unwrap();
+        tx.send((0..10).flat_map(record).collect()).unwrap();
         let reader = CaptureReader::from_read(
             "-".into(),
             Box::new(Pipe {
                 rx,
                 rest: Vec::new(),
             }),
-        );
-        tx.send(pcap_header()).unwrap();
-        let reader = reader.unwrap();
-        // ten packets while the engine is busy (not polling): the reader
-        // thread batches them up, then waits for input that does not come
-        let packets: Vec<u8> = (0..10).flat_map(record).collect();
-        tx.send(packets).unwrap();
+        )
+        .unwrap();
+        // the engine is busy (not polling) while the reader thread takes the
+        // ten packets: it batches them up, then waits for more input
         let mut feed = read_in_thread(reader);
         thread::sleep(Duration::from_millis(200));
         let deadline = Instant::now() + Duration::from_secs(5);
