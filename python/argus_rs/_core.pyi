@@ -99,11 +99,14 @@ def scan_argus(
     batch_rows: int = 65536,
     columns: list[str] | None = None,
     filter: RecordFilter | None = None,
+    offsets: bool = False,
 ) -> ArgusBatches:
     """Start reading Argus 3 record files (plain, gzip, bzip2, xz, zstd; ``"-"`` = stdin) on a worker thread.
 
     ``columns``: only these columns of :func:`record_schema` (schema order; ValueError for an
-    unknown name); ``filter``: only the records it passes (tested before any column is built).
+    unknown name); ``filter``: only the records it passes (tested before any column is built);
+    ``offsets``: a last column ``_offset`` (UInt64), each record's byte offset in its file
+    (ra's ``offset`` field).
     """
 
 @final

@@ -133,6 +133,7 @@ def _print_options(config: RaConfig) -> PrintOptions:
         "print_state_z": config.state_z,
         "flags_Z": config.flags_z,
         "addr_port_period": config.separate_addr_port_with_period,
+        "abbreviate": config.hflag,
     }
     if config.field_width is not None and not (config.field_width == "variable" and config.separator is not None):
         wanted["fixed_width"] = config.field_width == "fixed"
@@ -241,6 +242,7 @@ class _Printer:
         from argus_rs.ra import render_lines
 
         keep = frame.filter(shown)
+        self._set_rtime_base(keep)
         rendered = render_lines(keep, self.fields, self.opts) if keep.height else None
         if self.labels == 0:
             if rendered is not None and rendered.len():
@@ -263,6 +265,18 @@ class _Printer:
         if chunks:
             self.out.write(("\n".join(chunks) + "\n").encode("utf-8", "surrogateescape"))
 
+    def _set_rtime_base(self, frame: pl.DataFrame) -> None:
+        """``rtime`` counts from the first record ra prints it for, across files and batches."""
+        if self.opts.rtime_base is not None or frame.height == 0 or all(f.name != "rtime" for f in self.fields):
+            return
+        import dataclasses
+
+        from argus_rs.ra.render import first_rtime_start
+
+        base = first_rtime_start(frame)
+        if base:
+            self.opts = dataclasses.replace(self.opts, rtime_base=base)
+
     def _json(self, frame: pl.DataFrame) -> None:
         import json
 
@@ -270,6 +284,7 @@ class _Printer:
 
         if frame.height == 0:
             return
+        self._set_rtime_base(frame)
         values = render_values(frame, self.fields, self.opts)
         names = values.columns
         lines = [
@@ -370,7 +385,7 @@ def _batches(path: str, state: _State, read: _Read) -> Iterator[pl.DataFrame]:
 
     from argus_rs import _core
 
-    batches = _core.scan_argus([path], BATCH_ROWS, read.columns, read.record_filter)
+    batches = _core.scan_argus([path], BATCH_ROWS, read.columns, read.record_filter, read.offsets)
     for batch in batches:
         frame = pl.DataFrame(batch)
         if frame.height:
@@ -394,6 +409,8 @@ class _Read:
     columns: list[str] | None = None
     #: ra's filter, tested by the reader (None: every record comes, with its match flag tested here)
     record_filter: RecordFilter | None = None
+    #: each record's byte offset in its file as a column ``_offset`` (the ``offset`` field)
+    offsets: bool = False
 
 
 def _read_plan(
@@ -417,6 +434,7 @@ def _read_plan(
         read.record_filter = record_filter
     wanted: set[str] = set()
     if printer is not None and not config.quiet:
+        read.offsets = any(f.name == "offset" for f in printer.fields)
         if printer.mode == "xml":
             return read
         wanted.update(columns_for(printer.fields, printer.opts))

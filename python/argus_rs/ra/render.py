@@ -7,6 +7,7 @@ so whole DataFrames are rendered without a Python loop per record.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ from functools import lru_cache
 import polars as pl
 
 from .. import _core
+from .abbrev import ABBREVIATED, EXACT_DIGITS, abbreviate
 from .fields import DEFAULT_FIELDS, TIME_FIELDS, FieldSpec
 from .names import dscp_names, port_names
+from .reltime import idle_seconds, rtime_text
 
 #: The Rust helpers present in this build (each has a polars fallback).
 _HAVE_CORE = hasattr(_core, "ra_format_fixed") and hasattr(_core, "ra_extra")
@@ -57,6 +60,11 @@ class PrintOptions:
     time_zone: str | None = None
     #: ``rank`` of the frame's first record (when printing batch by batch).
     rank_start: int = 1
+    #: -H: counts, rates, loads, windows and TCP times abbreviated (``23.655K``).
+    abbreviate: bool = False
+    #: ``rtime``'s origin: the source start time (µs) of the first record ra
+    #: printed it for; None = the frame's first record.
+    rtime_base: int | None = None
 
     @property
     def fixed(self) -> bool:
@@ -614,6 +622,9 @@ def _field_exprs() -> dict[str, Callable[[_Ctx], pl.Expr]]:
     f["icmpid"] = lambda c: _icmpid()
     f["resp"] = lambda c: pl.when(pl.col("proto") == "arp").then(pl.col("_resp")).otherwise(pl.lit(None, pl.Utf8))
     f["xxx"] = lambda c: pl.lit(None, pl.Utf8)
+    f["offset"] = lambda c: _s(pl.col("_offset")) if "_offset" in c.columns else pl.lit("")
+    f["rtime"] = _rtime
+    f["idle"] = lambda c: pl.lit(f"{idle_seconds():.{c.p}f}")
     f["tcpext"] = lambda c: pl.lit("")
     for side in "sd":
         _side_fields(f, side)
@@ -690,6 +701,25 @@ def _tcpmax(win_side: str, scale: float) -> pl.Expr:
     return pl.when(ok).then(win * 8.0 / (rtt * scale)).otherwise(0.0)
 
 
+def rtime_start() -> pl.Expr:
+    """The source start time (µs) ``rtime`` counts from (0: none)."""
+    return _side_time("s", "stime")
+
+
+def first_rtime_start(df: pl.DataFrame) -> int | None:
+    """The source start (µs) of the first record of ``df`` that has one: ``rtime``'s origin."""
+    src = _with_extra(df) if "_sstart" not in df.columns else df
+    starts = src.select(rtime_start().alias("s")).get_column("s")
+    starts = starts.filter(starts > 0)
+    return int(starts[0]) if starts.len() else None
+
+
+def _rtime(c: _Ctx) -> pl.Expr:
+    start = rtime_start()
+    base: int | pl.Expr = c.opts.rtime_base if c.opts.rtime_base is not None else start.filter(start > 0).first()
+    return rtime_text(start, _side_time("s", "ltime"), base, c.p)
+
+
 def _hex0x(v: pl.Expr) -> pl.Expr:
     """``0x%04x`` of a 16-bit integer expression (null stays null)."""
     x = v.cast(pl.Int64)
@@ -753,7 +783,7 @@ _EXTRA_FIELDS = frozenset(
     | {f"{s}intpkt{k}" for s in "sd" for k in ("", "act", "idl", "max", "min")}
     | {f"{s}intpkt{k}{e}" for s in "sd" for k in ("act", "idl") for e in ("max", "min")}
     | {f"{s}jit{k}" for s in "sd" for k in ("", "act", "idl")}
-    | {"smac", "dmac", "resp", "inode"}
+    | {"smac", "dmac", "resp", "inode", "rtime"}
 )
 
 _EXTRA_RENAME = {
@@ -811,11 +841,20 @@ _MAY_PRINT_NOTHING = frozenset({"xxx", "resp"})
 def _value_exprs(fields: Sequence[FieldSpec], opts: PrintOptions, columns: Sequence[str]) -> list[pl.Expr]:
     tz = _valid_tz(opts.time_zone or _local_tz())
     ctx = _Ctx(opts, tz, frozenset(columns))
+    # -H: the value rendered exactly, then abbreviated
+    exact = _Ctx(dataclasses.replace(opts, precision=EXACT_DIGITS), tz, ctx.columns)
     out = []
     for i, fs in enumerate(fields):
         fn = _FIELD_EXPRS.get(fs.name)
-        ctx.width = fs.width
-        e = fn(ctx) if fn is not None else pl.lit("")
+        ctx.width = exact.width = fs.width
+        if fn is not None and opts.abbreviate and fs.name in ABBREVIATED:
+            e = fn(exact).cast(pl.Utf8)
+            if fs.name in ("sgap", "dgap"):
+                # no TCP gap is -1 to ra: printed blank, but abbreviated under -H
+                e = pl.when(e.fill_null("") == "").then(pl.lit("-1")).otherwise(e)
+            e = abbreviate(e, opts.precision)
+        else:
+            e = fn(ctx) if fn is not None else pl.lit("")
         # null = ra's print function wrote nothing (no column, no separator):
         # only these fields do that; any other null value prints blank
         e = e.cast(pl.Utf8)

@@ -16,7 +16,8 @@ use argus_capture::argus_file::ArgusFileReader;
 use argus_core::filter::Node;
 use argus_format::Far;
 use argus_format::map::flow_from_far;
-use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyRecordBatch;
@@ -103,11 +104,14 @@ fn work(
     rows: usize,
     projection: Projection,
     filter: Option<Node>,
+    offsets: bool,
     cancel: Arc<AtomicBool>,
     tx: SyncSender<RecordBatch>,
 ) {
     let mut buf = Vec::new();
     let mut builder = BatchBuilder::new(rows, &projection);
+    // ra's `offset` field: each row's byte offset in its file (an extra last column)
+    let mut at: Option<Vec<u64>> = offsets.then(Vec::new);
     let decode = projection.needs_decode() || filter.is_some();
     let (mut records, mut filtered_out, mut mars) = (0u64, 0u64, 0u64);
     let publish = |reader: &Reader, records: &mut u64, filtered: &mut u64, mars: &mut u64| {
@@ -139,18 +143,41 @@ fn work(
         } else {
             builder.push_record(&buf);
         }
+        if let Some(at) = at.as_mut() {
+            at.push(offset);
+        }
         if builder.len() >= rows {
             publish(&reader, &mut records, &mut filtered_out, &mut mars);
             let full = std::mem::replace(&mut builder, BatchBuilder::new(rows, &projection));
-            if tx.send(full.finish()).is_err() {
+            if tx.send(with_offsets(full.finish(), at.as_mut())).is_err() {
                 return;
             }
         }
     }
     publish(&reader, &mut records, &mut filtered_out, &mut mars);
     if builder.len() > 0 {
-        let _ = tx.send(builder.finish());
+        let _ = tx.send(with_offsets(builder.finish(), at.as_mut()));
     }
+}
+
+/// `batch` with the offsets taken so far as its last column, `_offset`.
+fn with_offsets(batch: RecordBatch, at: Option<&mut Vec<u64>>) -> RecordBatch {
+    let Some(at) = at else {
+        return batch;
+    };
+    let column: ArrayRef = Arc::new(UInt64Array::from(std::mem::take(at)));
+    let mut fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new("_offset", DataType::UInt64, false));
+    let mut columns = batch.columns().to_vec();
+    columns.push(column);
+    let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns, &options)
+        .unwrap_or_else(|e| panic!("offset column does not fit its batch: {e}"))
 }
 
 #[pyclass(module = "argus_rs._core")]
@@ -167,12 +194,13 @@ impl Drop for ArgusBatches {
 }
 
 #[pyfunction]
-#[pyo3(signature = (paths, batch_rows=65536, columns=None, filter=None))]
+#[pyo3(signature = (paths, batch_rows=65536, columns=None, filter=None, offsets=false))]
 pub fn scan_argus(
     paths: Vec<String>,
     batch_rows: usize,
     columns: Option<Vec<String>>,
     filter: Option<PyRef<'_, RecordFilter>>,
+    offsets: bool,
 ) -> PyResult<ArgusBatches> {
     let projection = match columns {
         None => Projection::all(),
@@ -192,7 +220,7 @@ pub fn scan_argus(
     let stop = cancel.clone();
     std::thread::Builder::new()
         .name("argus-read".into())
-        .spawn(move || work(reader, rows, projection, node, stop, tx))
+        .spawn(move || work(reader, rows, projection, node, offsets, stop, tx))
         .map_err(|e| {
             pyo3::exceptions::PyRuntimeError::new_err(format!(
                 "cannot start the reader thread: {e}"
