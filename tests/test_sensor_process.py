@@ -93,8 +93,8 @@ def test_renamed_output_is_recreated_with_start_mar(cli_path: Path, tmp_path: Pa
     sensor.feed(PACKETS[:half] + filler(100, 1_600_000_000 + FLOWS))
     assert out.exists()
     out.rename(moved)
-    time.sleep(1.5)  # the sensor checks its path about once a second
-    assert out.exists(), "the output file was not created again"
+    # the sensor checks its path about once a second
+    assert _wait_for(out.exists), "the output file was not created again"
     sensor.feed(PACKETS[half:], settle=0.2)
     code, err = sensor.close()
     assert code == 0, err
@@ -113,8 +113,7 @@ def test_removed_output_is_recreated(cli_path: Path, tmp_path: Path) -> None:
     sensor.wait_started(out)
     sensor.feed(PACKETS[:20])
     out.unlink()
-    time.sleep(1.5)
-    assert out.exists()
+    assert _wait_for(out.exists), "the output file was not created again"
     sensor.feed(PACKETS[20:], settle=0.2)
     assert sensor.close()[0] == 0
     assert mar_states(out) == ["STA", "STP"]
