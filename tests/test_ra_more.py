@@ -112,3 +112,13 @@ def test_rtime_and_offset_over_several_files(capfdbinary: pytest.CaptureFixture[
 def test_idle(capfdbinary: pytest.CaptureFixture[bytes], files: list[str], options: list[str]) -> None:
     # the wall clock in single precision (128 s steps): a run at a step's edge is tried again
     _same(capfdbinary, ["-X", "-r", files[0], *options], tries=3)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["-M", "disa", "-s", "stos", "dtos", "sdsb", "ddsb"], ["-M", "disa", "-c", ",", "-s", "sdsb", "ddsb", "proto"]],
+    ids=lambda o: " ".join(o),
+)
+def test_disa_code_points(capfdbinary: pytest.CaptureFixture[bytes], files: list[str], options: list[str]) -> None:
+    for path in files:
+        _same(capfdbinary, ["-X", "-r", path, *options])

@@ -16,6 +16,7 @@ range or rarc line; an input that cannot be read).
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import sys
@@ -75,7 +76,6 @@ _UNSUPPORTED_MODES = (
     "uni",
     "poll",
     "oui",
-    "disa",
     "dsrs=",
     "label=",
     "sql=",
@@ -134,6 +134,7 @@ def _print_options(config: RaConfig) -> PrintOptions:
         "flags_Z": config.flags_z,
         "addr_port_period": config.separate_addr_port_with_period,
         "abbreviate": config.hflag,
+        "dscp_disa": "disa" in config.modes,
     }
     if config.field_width is not None and not (config.field_width == "variable" and config.separator is not None):
         wanted["fixed_width"] = config.field_width == "fixed"
@@ -595,6 +596,8 @@ def _modes(config: RaConfig) -> str:
             config.timezone = word.split("TZ=", 1)[1].strip("'\"")
         elif lowered.startswith(_QUIET_MODES):
             continue
+        elif word == "disa":
+            continue  # DiffServ names of the US DISA table, applied in _print_options
         elif lowered.startswith(_UNSUPPORTED_MODES):
             raise CliError(f"-M {word}: not supported by argus-rs ra yet (see docs/compat.md)")
         else:
@@ -616,6 +619,9 @@ def run(args: RaArgs, output_format: str | None) -> int:
     _set_timezone(config.timezone)
     fields = _fields(config, config.field_words)
     opts = _print_options(config)
+    if opts.dscp_disa:
+        # ra widens the DiffServ columns for the DISA names (8 instead of 5)
+        fields = [dataclasses.replace(f, width=8) if f.name in ("sdsb", "ddsb") and f.width == 5 else f for f in fields]
     send_filter, filter_text = split_filter(args.filter_text, bool(args.remotes))
     record_filter = _compile(filter_text, "") if filter_text else None
     if args.dump_filter:

@@ -58,7 +58,31 @@ _DSCP = {
 }
 
 
-@lru_cache(maxsize=1)
-def dscp_names() -> dict[str, str]:
-    """DSCP value (text) -> name, for the code points ra names."""
-    return {str(k): v for k, v in _DSCP.items()}
+#: ra's -M disa table (US DISA DiffServ classes)
+_DISA = {
+    40: "US",
+    46: "Voice",
+    48: "NC",
+    16: "OAM",
+    38: "Video",
+    26: "SMMS",
+    28: "SMMS",
+    30: "SMMS",
+    32: "SM",
+    25: "HPMMS",
+    9: "HPHTD",
+    17: "HPLLD",
+    10: "SHTD",
+    12: "SHTD",
+    14: "SHTD",
+    18: "SHLLD",
+    20: "SHLLD",
+    22: "SHLLD",
+    0: "BE",
+}
+
+
+@lru_cache(maxsize=2)
+def dscp_names(disa: bool = False) -> dict[str, str]:
+    """DSCP value (text) -> name, for the code points ra names (``-M disa``: DISA's names)."""
+    return {str(k): v for k, v in (_DISA if disa else _DSCP).items()}

@@ -65,6 +65,8 @@ class PrintOptions:
     #: ``rtime``'s origin: the source start time (µs) of the first record ra
     #: printed it for; None = the frame's first record.
     rtime_base: int | None = None
+    #: -M disa: ``sdsb``/``ddsb`` named from the US DISA code point table.
+    dscp_disa: bool = False
 
     @property
     def fixed(self) -> bool:
@@ -275,7 +277,7 @@ def _port(side: str, ctx: _Ctx) -> pl.Expr:
 def _dsb(side: str, ctx: _Ctx) -> pl.Expr:
     tos = pl.col(f"{side}tos")
     code = (tos.cast(pl.Int32) // 4).cast(pl.Utf8)
-    names = dscp_names()
+    names = dscp_names(ctx.opts.dscp_disa)
     padded = code.str.pad_start(2)
     if ctx.opts.nflag > 2:
         return padded.fill_null("")
