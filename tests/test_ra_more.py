@@ -122,3 +122,39 @@ def test_idle(capfdbinary: pytest.CaptureFixture[bytes], files: list[str], optio
 def test_disa_code_points(capfdbinary: pytest.CaptureFixture[bytes], files: list[str], options: list[str]) -> None:
     for path in files:
         _same(capfdbinary, ["-X", "-r", path, *options])
+
+
+@pytest.fixture(scope="module")
+def user_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    out = tmp_path_factory.mktemp("ra-user")
+    made = []
+    for capture, size in (("basic/smtp.pcap", "16"), ("apps/ftp.pcap", "40")):
+        if (SHARED_PCAPS / capture).exists():
+            made.append(str(real_argus_file(SHARED_PCAPS / capture, out / (Path(capture).stem + ".argus"), "-U", size)))
+    if not made:
+        pytest.skip("corpus captures missing")
+    return made
+
+
+USER_FIELDS = [
+    ["-s", "suser:32", "duser:20"],
+    ["-s", "suser", "duser", "proto"],
+    ["-c", ",", "-s", "suser:7", "duser:13"],
+]
+
+
+@pytest.mark.parametrize("printer", ["encode64", "encode32", "ascii"])
+@pytest.mark.parametrize("fields", USER_FIELDS, ids=lambda o: " ".join(o))
+def test_user_data_printer(
+    capfdbinary: pytest.CaptureFixture[bytes], user_files: list[str], printer: str, fields: list[str]
+) -> None:
+    for path in user_files:
+        _same(capfdbinary, ["-X", "-r", path, "-M", f"printer={printer}", *fields])
+
+
+def test_user_data_encoding_from_rarc(
+    capfdbinary: pytest.CaptureFixture[bytes], user_files: list[str], tmp_path: Path
+) -> None:
+    rc = tmp_path / "rarc"
+    rc.write_text("RA_USERDATA_ENCODE=Encode32\n")
+    _same(capfdbinary, ["-X", "-F", str(rc), "-r", user_files[0], "-s", "suser:9", "duser"])

@@ -135,6 +135,7 @@ def _print_options(config: RaConfig) -> PrintOptions:
         "addr_port_period": config.separate_addr_port_with_period,
         "abbreviate": config.hflag,
         "dscp_disa": "disa" in config.modes,
+        "user_encoding": _user_encoding(config.user_data_encoding),
     }
     if config.field_width is not None and not (config.field_width == "variable" and config.separator is not None):
         wanted["fixed_width"] = config.field_width == "fixed"
@@ -142,6 +143,12 @@ def _print_options(config: RaConfig) -> PrintOptions:
 
     names = {f.name for f in dataclasses.fields(PrintOptions)} if dataclasses.is_dataclass(PrintOptions) else set()
     return PrintOptions(**{k: v for k, v in wanted.items() if not names or k in names})  # type: ignore[arg-type]
+
+
+def _user_encoding(value: str | None) -> str:
+    """RA_USERDATA_ENCODE / -M printer= as PrintOptions.user_encoding (Ascii when unknown)."""
+    lowered = (value or "").lower()
+    return lowered if lowered in ("encode32", "encode64") else "ascii"
 
 
 def _fields(config: RaConfig, words: list[list[str]]) -> list[FieldSpec]:
@@ -598,6 +605,8 @@ def _modes(config: RaConfig) -> str:
             continue
         elif word == "disa":
             continue  # DiffServ names of the US DISA table, applied in _print_options
+        elif lowered in ("printer=ascii", "printer=encode32", "printer=encode64"):
+            config.user_data_encoding = lowered.split("=", 1)[1]
         elif lowered.startswith(_UNSUPPORTED_MODES):
             raise CliError(f"-M {word}: not supported by argus-rs ra yet (see docs/compat.md)")
         else:

@@ -20,6 +20,7 @@ from .abbrev import ABBREVIATED, EXACT_DIGITS, abbreviate
 from .fields import DEFAULT_FIELDS, TIME_FIELDS, FieldSpec
 from .names import dscp_names, port_names
 from .reltime import idle_seconds, rtime_text
+from .userdata import encoded_user
 
 #: The Rust helpers present in this build (each has a polars fallback).
 _HAVE_CORE = hasattr(_core, "ra_format_fixed") and hasattr(_core, "ra_extra")
@@ -67,6 +68,9 @@ class PrintOptions:
     rtime_base: int | None = None
     #: -M disa: ``sdsb``/``ddsb`` named from the US DISA code point table.
     dscp_disa: bool = False
+    #: -M printer= / RA_USERDATA_ENCODE: ``suser``/``duser`` as ``ascii``, ``encode32``
+    #: (upper-case hex) or ``encode64`` (base64), in columns twice as wide for the last two.
+    user_encoding: str = "ascii"
 
     @property
     def fixed(self) -> bool:
@@ -458,6 +462,11 @@ def _user(side: str, ctx: _Ctx, maxlen: int) -> pl.Expr:
     b = pl.col(f"{side}user")
     # no bytes captured: ra prints nothing (not "s[0]=")
     b = pl.when(b.bin.size() > 0).then(b)
+    if ctx.opts.user_encoding in ("encode32", "encode64"):
+        return b.map_batches(
+            lambda v: pl.Series([encoded_user(x, maxlen, side, ctx.opts.user_encoding) for x in v.to_list()]),
+            return_dtype=pl.Utf8,
+        ).fill_null("")
     if _HAVE_USER:
         return b.map_batches(
             lambda v: pl.Series(_core.ra_user_text(v, maxlen, side)).cast(pl.Utf8), return_dtype=pl.Utf8
@@ -901,7 +910,8 @@ def _width(fs: FieldSpec, opts: PrintOptions) -> int:
         return fs.width + opts.precision
     if fs.name in ("suser", "duser"):
         # "s[N]=" and N bytes: ra widens the column beyond the -s width
-        return fs.width + 8 + (fs.width >= 10) + (fs.width >= 100)
+        text = fs.width * 2 if opts.user_encoding in ("encode32", "encode64") else fs.width
+        return text + 8 + (fs.width >= 10) + (fs.width >= 100)
     return fs.width
 
 
@@ -1021,7 +1031,7 @@ def _label_text(fs: FieldSpec, opts: PrintOptions) -> str:
             text += " "
         return text
     if name in ("suser", "duser"):
-        slen = width
+        slen = width * 2 if opts.user_encoding in ("encode32", "encode64") else width
         if width > 10:
             slen += 1
         half = slen // 2
