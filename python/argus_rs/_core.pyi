@@ -1,6 +1,6 @@
 """Type stubs for the compiled extension module ``argus_rs._core`` (rust/argus-py)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, final
 
 import polars as pl
@@ -160,6 +160,21 @@ def strip_dsrs(records: ArrowArrayExportable | ArrowStreamExportable, keep: int)
     """Each Argus record of a binary column keeping only the DSRs whose Argus DSR index
     (0 transport .. 15 encaps, 16-21 time-adjust, behavior, cor, cocode, label, asn;
     31 unknown kinds) has its bit set in ``keep``; management records unchanged (rastrip)."""
+
+def aggregate_records(
+    templates: ArrowArrayExportable | ArrowStreamExportable,
+    lasts: ArrowArrayExportable | ArrowStreamExportable,
+    ints: Sequence[ArrowArrayExportable | ArrowStreamExportable],
+    floats: Sequence[ArrowArrayExportable | ArrowStreamExportable],
+    saddr: ArrowArrayExportable | ArrowStreamExportable,
+    daddr: ArrowArrayExportable | ArrowStreamExportable,
+    agr: bool = True,
+) -> ArrowArrayExportable:
+    """racluster -w's merged records: each group's first record (``templates``) with TIME,
+    METRIC and FLOW rewritten, an AGR DSR (unless ``agr`` is false) and the last record's
+    (``lasts``) NETWORK DSR; ``ints`` (Int64): start, end (µs), spkts, sbytes, sappbytes, dpkts,
+    dbytes, dappbytes, trans, IP protocol number, NETWORK mode (0 keep, 1 TCP, 2 UDP), TCP
+    status bits, sport, dport; ``floats`` (Float64): min, mean, stddev, max."""
 
 def rewrite_piece(
     record: bytes, times: tuple[int, int, int, int], src: tuple[int, int, int], dst: tuple[int, int, int]

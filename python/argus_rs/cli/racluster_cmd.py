@@ -93,10 +93,10 @@ def run(words: list[str]) -> int:
             parts = []
             for path in list(client.inputs):
                 client.inputs = [path]
-                parts.append(_chunked(client, keys))
+                parts.append(_chunked(client, keys, fields))
             result = pl.concat(parts, how="vertical_relaxed")
         elif client.args.flow_conf is None:
-            result = _chunked(client, keys)
+            result = _chunked(client, keys, fields)
         else:
             lf = client.lazy()  # with the record bytes: for racluster.conf's rule filters
             result = cluster_frame(lf, keys, client.modes, client.args.flow_conf).collect(engine="streaming")
@@ -113,7 +113,40 @@ def chunk_rows() -> int:
         return CHUNK_ROWS
 
 
-def _chunked(client: Client, keys: list[str] | None) -> pl.DataFrame:
+#: the columns the merge itself reads (the -m keys' columns come on top)
+_MERGE_COLUMNS: tuple[str, ...] = (
+    *("stime", "ltime", "dur", "flgs", "proto", "saddr", "sport", "dir", "daddr", "dport", "state"),
+    *("cause", "seq", "srcid", "pkts", "spkts", "dpkts", "bytes", "sbytes", "dbytes", "sappbytes", "dappbytes"),
+)
+
+
+def read_columns(client: Client, keys: list[str] | None, fields: list[FieldSpec]) -> list[str]:
+    """The record columns racluster reads: what the merge and the -m keys need, plus what
+    the -s fields print, or the record bytes for -w to argus files (other -w formats write
+    every column); fewer columns are read, decoded and merged faster."""
+    from argus_rs.analytics.cluster import CLUSTER_KEYS
+    from argus_rs.cli.ra_cmd import _print_options
+    from argus_rs.export import format_for
+    from argus_rs.ra.columns import columns_for, record_columns
+
+    config = client.args.config
+    every = [c for c in record_columns() if c != "record"]
+    wanted = set(_MERGE_COLUMNS)
+    for k in keys or []:
+        wanted.update(c for c in CLUSTER_KEYS.get(k, []) if not c.startswith("_"))
+    if config.outputs:
+        try:
+            if any(format_for(target, None) != "argus" for target, _ in config.outputs):
+                return [*every, "record"]
+        except ValueError:
+            return [*every, "record"]
+        wanted.add("record")
+    else:
+        wanted.update(c for c in columns_for(fields, _print_options(config)) if c != "record")
+    return [c for c in [*every, "record"] if c in wanted]
+
+
+def _chunked(client: Client, keys: list[str] | None, fields: list[FieldSpec]) -> pl.DataFrame:
     """racluster over the input chunk by chunk: each chunk's records are merged, and the merged
     rows of all chunks are merged again (racluster merges aggregated records too), so memory
     holds one chunk and the groups, whatever the size of the input."""
@@ -128,6 +161,10 @@ def _chunked(client: Client, keys: list[str] | None) -> pl.DataFrame:
     merged: list[pl.DataFrame] = []
     pending: list[pl.DataFrame] = []
     rows = 0
+    # merged rows are merged again once they reach twice the groups the last merge left (at
+    # least one step): with many groups, merging them again after every chunk cost time
+    # quadratic in the input, this way each group is merged again O(log n) times
+    remerge_at = step
 
     def flush() -> None:
         nonlocal rows
@@ -144,13 +181,14 @@ def _chunked(client: Client, keys: list[str] | None) -> pl.DataFrame:
 
     # -w: the records are written from each group's first record (its bytes are kept)
     write = bool(client.args.config.outputs)
-    for batch in client.batches(None if write else client.without_record()):
+    for batch in client.batches(read_columns(client, keys, fields)):
         pending.append(batch)
         rows += batch.height
         if rows >= step:
             flush()
-            if sum(m.height for m in merged) >= step:
+            if sum(m.height for m in merged) >= remerge_at:
                 merged[:] = [again(merged)]
+                remerge_at = max(step, 2 * merged[0].height)
     flush()
     if not merged:
         from argus_rs.io import empty_frame

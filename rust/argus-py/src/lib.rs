@@ -1,6 +1,7 @@
 //! The `argus_rs._core` extension: a thin layer that runs the Rust engine
 //! with the GIL released and hands records to Python as Arrow batches.
 
+mod agr_record;
 mod argus_in;
 mod argus_out;
 mod batch;
@@ -51,6 +52,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ra_fields::ra_format_time, m)?)?;
     m.add_function(wrap_pyfunction!(ra_fields::ra_join_lines, m)?)?;
     m.add_function(wrap_pyfunction!(strip::strip_dsrs, m)?)?;
+    m.add_function(wrap_pyfunction!(agr_record::aggregate_records, m)?)?;
     m.add_function(wrap_pyfunction!(piece::rewrite_piece, m)?)?;
     m.add_function(wrap_pyfunction!(reopen::request_reopen, m)?)?;
     Ok(())
