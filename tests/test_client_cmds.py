@@ -77,6 +77,8 @@ CLUSTER_ARGS = [
     ["-M", "rmon", "-m", "saddr", "-s", "saddr", "trans", "spkts", "dpkts", "sbytes", "dbytes"],
     ["-M", "rmon", "-m", "saddr"],
     ["-m", "dport", "-c", ",", "-", "tcp or udp"],
+    # fields the merge itself does not read (racluster reads only the columns it needs)
+    ["-s", "stime", "saddr", "daddr", "trans", "sttl", "dttl", "tcprtt", "smac"],
 ]
 
 
