@@ -13,8 +13,10 @@ pub mod key;
 mod queue;
 mod rtp;
 pub mod shard;
+mod stored_key;
 mod table;
 pub mod tcp;
+mod tcp_store;
 mod update;
 
 use crate::decode::{self, DecodeError, Decoded, Family};
@@ -23,8 +25,8 @@ use crate::packet::RawPacket;
 use crate::record::{Cause, FlowRecord};
 use acc::Acc;
 use key::{FlowKey, KeyKind};
-use queue::{FlowQueue, QueueId};
-use tcp::TcpConn;
+use queue::{FlowQueue, FlushOrder, QueueId};
+use tcp_store::{TcpRef, TcpStates};
 
 /// How often (packet time) the queues are swept, as Argus's modeler does.
 const SWEEP_INTERVAL_USEC: i64 = 200_000;
@@ -49,7 +51,7 @@ pub struct EngineStats {
 /// Bytes one open flow is counted as for `max_flow_memory`: what the SYN
 /// flood benchmark measures per open TCP flow (flow slot, index, queue
 /// entry, TCP state; bench/RESULTS.md).
-pub const FLOW_BYTES: u64 = 350;
+pub const FLOW_BYTES: u64 = 246;
 
 /// How many flows at the head of each queue the cap looks at for the one
 /// idle longest.
@@ -73,7 +75,7 @@ fn flow_cap(o: &EngineOptions) -> usize {
 #[derive(Debug)]
 pub(crate) struct Flow {
     /// Key as stored in the table (canonical order when bidirectional).
-    key: FlowKey,
+    key: stored_key::StoredKey,
     /// The flow's source (first packet's sender) is the key's `b` side.
     src_is_b: bool,
     written: bool,
@@ -81,7 +83,7 @@ pub(crate) struct Flow {
     seq: u32,
     qgen: u32,
     qtime: i64,
-    tcp: Option<Box<TcpConn>>,
+    tcp: Option<TcpRef>,
     acc: Acc,
 }
 
@@ -92,6 +94,8 @@ pub struct Engine {
     table: table::FlowTable,
     flows: Vec<Option<Flow>>,
     free: Vec<u32>,
+    /// The TCP flows' connection state.
+    tcps: TcpStates,
     /// The next queue generation: engine-wide, so that a queue entry left
     /// by a deleted flow never matches the flow that reuses its slot.
     qgen: u32,
@@ -112,7 +116,7 @@ pub struct Engine {
     /// Flows still to report at the end of input, in report order, and the
     /// cause to give them: reported as records are taken, so that the end
     /// of a capture never holds every open flow's record at once.
-    flushing: std::collections::VecDeque<u32>,
+    flushing: FlushOrder,
     flush_cause: Option<Cause>,
     stats: EngineStats,
     scratch: Option<Box<Decoded>>,
@@ -126,6 +130,7 @@ impl Engine {
             table: table::FlowTable::default(),
             flows: Vec::new(),
             free: Vec::new(),
+            tcps: TcpStates::default(),
             qgen: 0,
             status_queue: FlowQueue::new(0),
             idle_queues: Vec::new(),
@@ -137,7 +142,7 @@ impl Engine {
             sweep_at: 0,
             now: 0,
             out: std::collections::VecDeque::new(),
-            flushing: std::collections::VecDeque::new(),
+            flushing: FlushOrder::default(),
             flush_cause: None,
             stats: EngineStats::default(),
             scratch: None,
@@ -303,21 +308,14 @@ impl Engine {
 
     fn flush_all(&mut self, cause: Option<Cause>) {
         self.flush_rest();
-        let mut order = std::mem::take(&mut self.flushing);
-        order.reserve(self.table.len());
-        let entries: Vec<(u32, u32)> = self.status_queue.drain_all().collect();
-        for (slot, generation) in entries {
-            if self.is_current(slot, generation, QueueId::Status) {
-                order.push_back(slot);
-            }
-        }
-        for q in 0..self.idle_queues.len() {
-            let entries: Vec<(u32, u32)> = self.idle_queues[q].drain_all().collect();
-            for (slot, generation) in entries {
-                if self.is_current(slot, generation, QueueId::Timeout(q as u16)) {
-                    order.push_back(slot);
-                }
-            }
+        // The queues themselves are the order (stale entries are skipped
+        // as they come up): no copy of every open flow's slot.
+        let mut order = FlushOrder::default();
+        order.push(QueueId::Status, std::mem::take(&mut self.status_queue));
+        for (q, queue) in self.idle_queues.iter_mut().enumerate() {
+            let timeout = queue.timeout_usec;
+            let taken = std::mem::replace(queue, FlowQueue::new(timeout));
+            order.push(QueueId::Timeout(q as u8), taken);
         }
         self.flushing = order;
         self.flush_cause = cause;
@@ -333,10 +331,13 @@ impl Engine {
             return false;
         }
         while self.out.len() < want {
-            let Some(slot) = self.flushing.pop_front() else {
+            let Some((queue, slot, generation)) = self.flushing.pop() else {
                 self.frags.clear();
                 break;
             };
+            if !self.is_current(slot, generation, queue) {
+                continue;
+            }
             if let Some(f) = self.flows[slot as usize].as_mut()
                 && !f.written
             {
@@ -393,7 +394,8 @@ impl Engine {
                     .as_ref()
                     .unwrap_or_else(|| unreachable!());
                 // The fragment's addresses tell its direction in the parent flow.
-                let src = if f.src_is_b { f.key.b } else { f.key.a };
+                let k = f.key.get();
+                let src = if f.src_is_b { k.b } else { k.a };
                 src == d.src
             };
             self.touch(parent);
@@ -445,10 +447,8 @@ impl Engine {
         if self.frags.add(fk, offset, len, more)
             && let Some(p) = parent
             && let Some(f) = self.flows[p as usize].as_mut()
-            && f.acc.frag_key() == Some(fk)
-            && let Some(x) = f.acc.extra.as_deref_mut()
         {
-            x.frag_key = None;
+            f.acc.forget_frag_key(&fk);
         }
     }
 
@@ -479,7 +479,7 @@ impl Engine {
         // ARP flows are shown as "asker who asked" whichever packet came first.
         let src_is_b = pkt_is_b && !matches!(ckey.kind, KeyKind::Arp | KeyKind::Rarp);
         let flow = Flow {
-            key: ckey,
+            key: stored_key::StoredKey::new(&ckey),
             src_is_b,
             written: false,
             queue: QueueId::Status,
@@ -514,7 +514,7 @@ impl Engine {
             let (q, qid) = if qi == 0 {
                 (&mut self.status_queue, QueueId::Status)
             } else {
-                let id = QueueId::Timeout((qi - 1) as u16);
+                let id = QueueId::Timeout((qi - 1) as u8);
                 (&mut self.idle_queues[qi - 1], id)
             };
             let flows = &self.flows;
@@ -596,7 +596,7 @@ impl Engine {
         for q in 0..self.idle_queues.len() {
             let timeout = self.idle_queues[q].timeout_usec;
             while let Some((slot, generation)) = self.idle_queues[q].front() {
-                if !self.is_current(slot, generation, QueueId::Timeout(q as u16)) {
+                if !self.is_current(slot, generation, QueueId::Timeout(q as u8)) {
                     self.idle_queues[q].pop_front();
                     continue;
                 }
@@ -614,7 +614,7 @@ impl Engine {
         let now = self.now;
         let timeout = self.flows[slot as usize]
             .as_ref()
-            .map_or(0, |f| self.timeout_for(&f.key));
+            .map_or(0, |f| self.timeout_for(&f.key.get()));
         if timeout <= 0 {
             self.delete(slot);
             return;
@@ -635,19 +635,23 @@ impl Engine {
             .unwrap_or_else(|| unreachable!());
         f.qgen = self.qgen;
         self.qgen = self.qgen.wrapping_add(1);
-        f.queue = QueueId::Timeout(q as u16);
+        f.queue = QueueId::Timeout(q as u8);
         f.qtime = now;
         self.idle_queues[q].push(slot, f.qgen);
     }
 
     fn delete(&mut self, slot: u32) {
         if let Some(f) = self.flows[slot as usize].take() {
-            self.table.remove(&f.key, slot);
+            let key = f.key.get();
+            self.table.remove(&key, slot);
+            if let Some(t) = f.tcp {
+                self.tcps.remove(t);
+            }
             if let Some(fk) = f.acc.frag_key() {
                 self.frags.forget_parent(&fk, slot);
             }
-            if f.key.kind == KeyKind::Ipv4Frag {
-                self.frags.forget_orphan(&f.key);
+            if key.kind == KeyKind::Ipv4Frag {
+                self.frags.forget_orphan(&key);
             }
             self.free.push(slot);
         }
@@ -667,11 +671,11 @@ impl Engine {
         }
         let mut rec = f
             .acc
-            .record(oriented(&f.key, f.src_is_b), self.opts.monitor_id);
+            .record(oriented(&f.key.get(), f.src_is_b), self.opts.monitor_id);
         rec.seq = f.seq;
         (rec.stime, rec.ltime) = record_span(&rec);
-        if let Some(t) = f.tcp.as_deref() {
-            update::finish_tcp(&mut rec, t);
+        if let Some(t) = f.tcp {
+            update::finish_tcp(&mut rec, &self.tcps.get(t));
         }
         f.written = true;
         self.out.push_back(rec);
@@ -729,16 +733,17 @@ mod tests;
 fn flow_state_sizes() {
     use std::mem::size_of;
     eprintln!(
-        "Flow {} (FlowKey {}, Acc {} with source Dir {}); boxed on use: reply Dir {}, Extra {}, TcpConn {}",
+        "Flow {} (FlowKey {}, Acc {} with source Dir {}); boxed on use: reply Dir {}, Extra {}; TCP state {} in a slab (TcpConn {})",
         size_of::<Option<Flow>>(),
         size_of::<FlowKey>(),
         size_of::<Acc>(),
         size_of::<acc::Dir>(),
         size_of::<acc::Dir>(),
         size_of::<acc::Extra>(),
-        size_of::<TcpConn>(),
+        tcp_store::stored_size(),
+        size_of::<tcp::TcpConn>(),
     );
-    assert!(size_of::<Option<Flow>>() <= 168);
+    assert!(size_of::<Option<Flow>>() <= 128);
 }
 
 #[cfg(test)]

@@ -11,8 +11,9 @@ pub enum QueueId {
     #[default]
     None,
     Status,
-    /// Index into the engine's list of idle-timeout queues.
-    Timeout(u16),
+    /// Index into the engine's list of idle-timeout queues (one per
+    /// distinct timeout: a handful; a byte keeps the flow 8 bytes smaller).
+    Timeout(u8),
 }
 
 #[derive(Debug, Default)]
@@ -48,7 +49,43 @@ impl FlowQueue {
         self.entries.iter().copied()
     }
 
-    pub fn drain_all(&mut self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        self.entries.drain(..)
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+/// The end-of-input flush order: whole queues taken over (the status queue,
+/// then each idle queue), walked entry by entry as records are taken, so
+/// that the flush needs no list of its own of every open flow.
+#[derive(Debug, Default)]
+pub struct FlushOrder {
+    queues: VecDeque<(QueueId, FlowQueue)>,
+}
+
+impl FlushOrder {
+    pub fn push(&mut self, id: QueueId, q: FlowQueue) {
+        if q.len() > 0 {
+            self.queues.push_back((id, q));
+        }
+    }
+
+    /// Entries left, stale ones included.
+    pub fn len(&self) -> usize {
+        self.queues.iter().map(|(_, q)| q.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queues.is_empty()
+    }
+
+    /// The next entry (slot, generation) and the queue it was on.
+    pub fn pop(&mut self) -> Option<(QueueId, u32, u32)> {
+        let (id, q) = self.queues.front_mut()?;
+        let id = *id;
+        let e = q.pop_front();
+        if q.len() == 0 {
+            self.queues.pop_front();
+        }
+        e.map(|(slot, generation)| (id, slot, generation))
     }
 }

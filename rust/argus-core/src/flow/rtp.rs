@@ -18,7 +18,7 @@ fn candidate_port(p: u16) -> bool {
 pub(super) fn classify(f: &mut Flow, d: &Decoded, forward: bool, first: bool) -> bool {
     // The 3.0.8.2 binaries never label IPv6 flows (measured: five RTP
     // packets over IPv6 stay "udp" where the same over IPv4 are "rtp").
-    if f.key.kind != KeyKind::Ipv4 {
+    if f.key.kind() != KeyKind::Ipv4 {
         return false;
     }
     let Some(h) = d.rtp else { return false };

@@ -2,10 +2,12 @@
 //!
 //! The table holds only the 4-byte slot (the key lives once, in the flow),
 //! so an open flow costs 5 bytes per bucket here (slot + control byte)
-//! instead of a copy of the key; lookups compare against the flow's key.
+//! instead of a copy of the key; lookups compare against the flow's key
+//! (kept compact: [`super::stored_key`]).
 
 use super::Flow;
 use super::key::FlowKey;
+use super::stored_key::StoredKey;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
 
@@ -23,7 +25,7 @@ impl std::fmt::Debug for FlowTable {
     }
 }
 
-fn key_of(flows: &[Option<Flow>], slot: u32) -> Option<&FlowKey> {
+fn stored_key(flows: &[Option<Flow>], slot: u32) -> Option<&StoredKey> {
     flows.get(slot as usize)?.as_ref().map(|f| &f.key)
 }
 
@@ -39,7 +41,9 @@ impl FlowTable {
     /// The slot of the flow keyed `key`.
     pub fn get(&self, key: &FlowKey, flows: &[Option<Flow>]) -> Option<u32> {
         self.slots
-            .find(self.hash(key), |&s| key_of(flows, s) == Some(key))
+            .find(self.hash(key), |&s| {
+                stored_key(flows, s).is_some_and(|k| k.is(key))
+            })
             .copied()
     }
 
@@ -47,7 +51,7 @@ impl FlowTable {
     pub fn insert(&mut self, key: &FlowKey, slot: u32, flows: &[Option<Flow>]) {
         let hasher = &self.hasher;
         self.slots.insert_unique(self.hash(key), slot, |&s| {
-            key_of(flows, s).map_or(0, |k| hasher.hash_one(k))
+            stored_key(flows, s).map_or(0, |k| hasher.hash_one(k.get()))
         });
     }
 

@@ -21,8 +21,10 @@ impl Engine {
         };
         if f.written {
             f.acc.zero_record();
-            if let Some(t) = f.tcp.as_deref_mut() {
-                t.zero_record();
+            if let Some(t) = f.tcp {
+                let mut c = self.tcps.get(t);
+                c.zero_record();
+                self.tcps.put(t, &c);
             }
             f.written = false;
             f.acc.cause = state;
@@ -38,7 +40,7 @@ impl Engine {
         touch_times(f.acc.dir_mut(forward), ts);
         record_attributes(&mut f.acc, d, forward, opts_mac);
         let mut rtp_step = false;
-        if f.key.proto == 17 && !d.frag.is_fragment {
+        if f.key.proto() == 17 && !d.frag.is_fragment {
             rtp_step = super::rtp::classify(f, d, forward, state == Cause::Start);
         }
         // Argus steps over the TCP header except while the connection sits
@@ -47,7 +49,7 @@ impl Engine {
 
         // Protocol state.
         let mut restart = false;
-        if let (Some(t), true) = (d.tcp, is_tcp_flow(&f.key)) {
+        if let (Some(t), true) = (d.tcp, is_tcp_flow(f.key.kind(), f.key.proto())) {
             let seg = Segment {
                 tcp: t,
                 len: self.app.tcp_len(),
@@ -56,17 +58,19 @@ impl Engine {
                 forward,
                 track_duplicates: track_dup,
             };
-            match f.tcp.as_deref_mut() {
+            match f.tcp {
                 None => {
-                    let mut c = Box::<TcpConn>::default();
+                    let mut c = TcpConn::default();
                     c.start(&seg);
-                    f.tcp = Some(c);
+                    f.tcp = Some(self.tcps.insert(&c));
                 }
-                Some(c) => {
+                Some(t) => {
+                    let mut c = self.tcps.get(t);
                     tcp_step = c.state != TcpState::Listen;
                     if c.update(&seg) == TcpOutcome::Restart {
                         restart = true;
                     }
+                    self.tcps.put(t, &c);
                 }
             }
         }
@@ -77,16 +81,16 @@ impl Engine {
         let Some(f) = self.flows[slot as usize].as_mut() else {
             return;
         };
-        let active = f.tcp.as_deref().is_none_or(|t| t.in_protocol);
+        let active = f.tcp.is_none_or(|t| self.tcps.in_protocol(t));
         // A later IPv4 fragment handed to its parent flow brings packets and
         // bytes but no application bytes (Argus's fragment flow keeps them).
         // IPv6 later fragments always stay fragment flows of their own.
         let keyed = matches!(
-            f.key.kind,
+            f.key.kind(),
             KeyKind::Ipv4 | KeyKind::Ipv6 | KeyKind::Ipv6Frag
         );
         let later_fragment = d.frag.is_fragment && d.frag.offset != 0;
-        let app = if f.key.kind == KeyKind::Ipv4 && later_fragment {
+        let app = if f.key.kind() == KeyKind::Ipv4 && later_fragment {
             None
         } else {
             self.app.bytes(keyed, tcp_step, rtp_step)
@@ -182,11 +186,14 @@ impl Engine {
                 forward: true,
                 track_duplicates: self.opts.track_duplicates,
             };
-            let mut c = Box::<TcpConn>::default();
+            let mut c = TcpConn::default();
             c.start(&seg);
-            f.tcp = Some(c);
+            match f.tcp {
+                Some(t) => self.tcps.put(t, &c),
+                None => f.tcp = Some(self.tcps.insert(&c)),
+            }
         }
-        let keyed = matches!(f.key.kind, KeyKind::Ipv4 | KeyKind::Ipv6);
+        let keyed = matches!(f.key.kind(), KeyKind::Ipv4 | KeyKind::Ipv6);
         let app = self.app.bytes(keyed, true, false);
         tally(&mut f.acc, true, d, app, 0, ts, interval, (jitter, true));
     }
@@ -234,7 +241,8 @@ impl Engine {
                     // Orphans were keyed by the fragment's own direction.
                     let same = {
                         let osrc = if o_src_is_b { fk.b } else { fk.a };
-                        let psrc = if parent_src_is_b { p.key.b } else { p.key.a };
+                        let pk = p.key.get();
+                        let psrc = if parent_src_is_b { pk.b } else { pk.a };
                         osrc == psrc
                     };
                     let (s, dd) = if same {
@@ -277,8 +285,8 @@ fn argus_ipid(d: &Decoded) -> u16 {
     }
 }
 
-fn is_tcp_flow(k: &FlowKey) -> bool {
-    matches!(k.kind, KeyKind::Ipv4 | KeyKind::Ipv6) && k.proto == 6
+fn is_tcp_flow(kind: KeyKind, proto: u8) -> bool {
+    matches!(kind, KeyKind::Ipv4 | KeyKind::Ipv6) && proto == 6
 }
 
 fn touch_times(dm: &mut Dir, ts: i64) {

@@ -78,8 +78,8 @@ fn three_way_handshake() {
     assert_eq!(c.src.flags, TH_SYN | TH_ACK);
     assert_eq!(c.dst.flags, TH_SYN | TH_ACK);
     assert_eq!((c.src.retrans, c.dst.retrans), (0, 0));
-    assert_eq!(c.src.lasttime, T0 + 15_000);
-    assert_eq!(c.dst.lasttime, T0 + 10_000);
+    assert_eq!(c.src.lasttime.get(), T0 + 15_000);
+    assert_eq!(c.dst.lasttime.get(), T0 + 10_000);
 }
 
 #[test]
