@@ -18,12 +18,14 @@ use crate::ShardedEngine;
 use crate::error::CaptureError;
 use crate::feed::{self, Feed, Poll};
 use crate::live::{CaptureStats, LiveCapture};
+use crate::sharded::Encoded;
 use crate::{CaptureReader, PacketFilter};
 use argus_core::decode::DecodeError;
 use argus_core::flow::{Engine, EngineStats};
 use argus_core::options::EngineOptions;
 use argus_core::packet::RawPacket;
 use argus_core::record::FlowRecord;
+use argus_format::map::WriteOptions;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The longest [`Pipeline::fill`] waits for packets from a thread-fed input.
@@ -362,6 +364,26 @@ impl Pipeline {
     /// Take at most `max` pending records, oldest first.
     pub fn take_records(&mut self, into: &mut Vec<FlowRecord>, max: usize) {
         self.engine.take_records(into, max);
+    }
+
+    /// Have the flow table's shards encode the records as FARs with these
+    /// settings, so the writing thread only copies them
+    /// ([`Pipeline::take_encoded`]). True when the shards do (threads > 1,
+    /// not `ordered`, before the first fill).
+    pub fn encode_records(&mut self, opts: &WriteOptions) -> bool {
+        match &mut self.engine {
+            Backend::Sharded(e) => e.encode_with(opts),
+            Backend::One(_) => false,
+        }
+    }
+
+    /// [`Pipeline::take_records`] with the records' FARs appended to `enc`,
+    /// after [`Pipeline::encode_records`] returned true.
+    pub fn take_encoded(&mut self, into: &mut Vec<FlowRecord>, enc: &mut Encoded, max: usize) {
+        match &mut self.engine {
+            Backend::Sharded(e) => e.take_encoded(into, enc, max),
+            Backend::One(e) => e.take_records(into, max),
+        }
     }
 
     /// Stop reading (a signal): every flow is reported with cause SHUTDOWN,

@@ -9,6 +9,7 @@
 
 use crate::Pipeline;
 use crate::file_sink::{FileSink, Sink};
+use crate::sharded::Encoded;
 use argus_core::record::FlowRecord;
 use argus_format::map::WriteOptions;
 use argus_format::{MarCounters, SensorCounts, SensorWriter};
@@ -118,6 +119,8 @@ pub struct Sensor {
     last_seq: u32,
     written: Vec<u64>,
     batch: Vec<FlowRecord>,
+    /// The batch's FARs when the flow table's shards encode them.
+    encoded: Option<Encoded>,
     done: bool,
 }
 
@@ -150,8 +153,12 @@ impl Sensor {
             last_seq: 0,
             written: Vec::new(),
             batch: Vec::with_capacity(BATCH),
+            encoded: None,
             done: false,
         };
+        if s.pipeline.encode_records(&s.cfg.write) {
+            s.encoded = Some(Encoded::default());
+        }
         let c = s.counters(started, SensorCounts::default());
         for o in &mut outputs {
             o.writer = SensorWriter::new(s.cfg.write.clone());
@@ -182,7 +189,13 @@ impl Sensor {
         let fill = self.pipeline.fill(BATCH, budget);
         loop {
             self.batch.clear();
-            self.pipeline.take_records(&mut self.batch, BATCH);
+            match self.encoded.as_mut() {
+                Some(enc) => {
+                    enc.clear();
+                    self.pipeline.take_encoded(&mut self.batch, enc, BATCH);
+                }
+                None => self.pipeline.take_records(&mut self.batch, BATCH),
+            }
             if self.batch.is_empty() {
                 break;
             }
@@ -254,17 +267,29 @@ impl Sensor {
         let Sensor {
             outputs,
             batch,
+            encoded,
             written,
             ..
         } = self;
         for (o, n) in outputs.iter_mut().zip(written.iter_mut()) {
-            for r in batch.iter() {
+            let mut at = 0usize;
+            for (i, r) in batch.iter().enumerate() {
+                // the record's FAR, when a shard encoded it
+                let far = encoded.as_ref().map(|e| {
+                    let (len, window) = e.records[i];
+                    let start = at;
+                    at += len as usize;
+                    (&e.bytes[start..at], window)
+                });
                 if let Some(f) = o.filter.as_mut()
                     && !f(r)
                 {
                     continue;
                 }
-                o.writer.flow(r, &mut o.buf);
+                match far {
+                    Some((bytes, window)) => o.writer.append_encoded(bytes, window, &mut o.buf),
+                    None => o.writer.flow(r, &mut o.buf),
+                }
                 o.records_since_mar = o.records_since_mar.saturating_add(1);
                 *n += 1;
             }

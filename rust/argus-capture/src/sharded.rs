@@ -61,6 +61,7 @@ use argus_core::flow::{Engine, EngineStats};
 use argus_core::options::EngineOptions;
 use argus_core::packet::{LinkType, RawPacket};
 use argus_core::record::FlowRecord;
+use argus_format::map::WriteOptions;
 use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
@@ -140,6 +141,8 @@ impl Batch {
 }
 
 enum Msg {
+    /// Encode every record from now on with these settings.
+    Encode(WriteOptions),
     Round(Batch),
     /// End of input (`true`: shutdown, cause SHUTDOWN), at this epoch.
     Finish(bool, u64),
@@ -148,6 +151,8 @@ enum Msg {
 struct Reply {
     batch: Batch,
     records: Vec<(u64, FlowRecord)>,
+    /// With [`Msg::Encode`]: the records' FARs, one after the other.
+    encoded: Encoded,
     stats: EngineStats,
     open: usize,
 }
@@ -168,6 +173,21 @@ struct InFlight {
     epoch_after: u64,
 }
 
+/// Records encoded by the shards: their FARs back to back, and per record
+/// its length and TCP_INIT window offset ([`argus_format::writer::encode_flow`]).
+#[derive(Default)]
+pub struct Encoded {
+    pub bytes: Vec<u8>,
+    pub records: Vec<(u32, Option<u32>)>,
+}
+
+impl Encoded {
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.records.clear();
+    }
+}
+
 pub struct ShardedEngine {
     opts: EngineOptions,
     ordered: bool,
@@ -186,6 +206,12 @@ pub struct ShardedEngine {
     finished: bool,
     /// Decoding space for the frames [`shard::fast_route`] declines.
     scratch: Box<Decoded>,
+    /// The shards encode the records ([`ShardedEngine::encode_with`]).
+    encoding: bool,
+    /// Encoded `out`: `out_bytes[out_pos..]` and one entry per record.
+    out_bytes: Vec<u8>,
+    out_pos: usize,
+    out_enc: VecDeque<(u32, Option<u32>)>,
 }
 
 impl ShardedEngine {
@@ -228,6 +254,10 @@ impl ShardedEngine {
             next_seq: 1,
             finished: false,
             scratch: Box::default(),
+            encoding: false,
+            out_bytes: Vec::new(),
+            out_pos: 0,
+            out_enc: VecDeque::new(),
         }
     }
 
@@ -269,6 +299,55 @@ impl ShardedEngine {
     pub fn take_records(&mut self, into: &mut Vec<FlowRecord>, max: usize) {
         let n = self.out.len().min(max);
         into.extend(self.out.drain(..n));
+        if self.encoding {
+            for (len, _) in self.out_enc.drain(..n) {
+                self.out_pos += len as usize;
+            }
+            self.compact();
+        }
+    }
+
+    /// Let the shards encode their records (not in the `ordered` order,
+    /// which numbers records again after they are made): the encoding
+    /// leaves the thread that writes. Call before the first frame; false
+    /// when not done.
+    pub fn encode_with(&mut self, opts: &WriteOptions) -> bool {
+        if self.ordered || self.round_packets > 0 || !self.in_flight.is_empty() {
+            return false;
+        }
+        for w in &self.workers {
+            if w.tx.send(Msg::Encode(opts.clone())).is_err() {
+                worker_died();
+            }
+        }
+        self.encoding = true;
+        true
+    }
+
+    /// [`ShardedEngine::take_records`] with the records' encoded FARs
+    /// appended to `enc` (after [`ShardedEngine::encode_with`]).
+    pub fn take_encoded(&mut self, into: &mut Vec<FlowRecord>, enc: &mut Encoded, max: usize) {
+        let n = self.out.len().min(max);
+        into.extend(self.out.drain(..n));
+        for e in self.out_enc.drain(..n) {
+            let end = self.out_pos + e.0 as usize;
+            enc.bytes
+                .extend_from_slice(&self.out_bytes[self.out_pos..end]);
+            enc.records.push(e);
+            self.out_pos = end;
+        }
+        self.compact();
+    }
+
+    /// Drop the encoded bytes already taken.
+    fn compact(&mut self) {
+        if self.out_pos == self.out_bytes.len() {
+            self.out_bytes.clear();
+            self.out_pos = 0;
+        } else if self.out_pos > 1 << 20 && self.out_pos * 2 > self.out_bytes.len() {
+            self.out_bytes.drain(..self.out_pos);
+            self.out_pos = 0;
+        }
     }
 
     /// Feed one captured frame (the bytes are copied into a batch).
@@ -388,6 +467,8 @@ impl ShardedEngine {
                 self.held.extend(reply.records);
             } else {
                 self.out.extend(reply.records.into_iter().map(|(_, r)| r));
+                self.out_bytes.extend_from_slice(&reply.encoded.bytes);
+                self.out_enc.extend(reply.encoded.records);
             }
         }
         if self.ordered {
@@ -497,9 +578,14 @@ fn order_key(
 fn work(mut engine: Engine, rx: Receiver<Msg>, tx: Sender<Reply>) {
     let mut taken: Vec<FlowRecord> = Vec::new();
     let mut d: Box<Decoded> = Box::default();
+    let mut encode: Option<WriteOptions> = None;
     for msg in rx {
         let mut records: Vec<(u64, FlowRecord)> = Vec::new();
         let batch = match msg {
+            Msg::Encode(opts) => {
+                encode = Some(opts);
+                continue;
+            }
             Msg::Round(batch) => {
                 let mut epoch = batch.items.first().map_or(0, |i| i.epoch);
                 for item in &batch.items {
@@ -534,9 +620,20 @@ fn work(mut engine: Engine, rx: Receiver<Msg>, tx: Sender<Reply>) {
                 Batch::default()
             }
         };
+        let mut encoded = Encoded::default();
+        if let Some(opts) = &encode {
+            for (_, r) in &records {
+                let start = encoded.bytes.len();
+                let window = argus_format::writer::encode_flow(r, opts, &mut encoded.bytes);
+                encoded
+                    .records
+                    .push(((encoded.bytes.len() - start) as u32, window));
+            }
+        }
         let reply = Reply {
             batch,
             records,
+            encoded,
             stats: engine.stats(),
             open: engine.open_flows(),
         };

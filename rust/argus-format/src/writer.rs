@@ -23,6 +23,21 @@ pub fn write_flow_with(r: &FlowRecord, opts: &WriteOptions, out: &mut Vec<u8>) {
     far_from_flow(r, opts).encode(out);
 }
 
+/// Append `r`'s FAR with these settings, its TCP_INIT window (if it has
+/// one) left for [`SensorWriter::append_encoded`] to fill in: returns that
+/// window's offset from the record's start. Stateless, so records can be
+/// encoded on the threads that make them.
+pub fn encode_flow(r: &FlowRecord, opts: &WriteOptions, out: &mut Vec<u8>) -> Option<u32> {
+    let far = far_from_flow(r, opts);
+    let start = out.len();
+    let dsr_at = far.encode_noting(out, |d| {
+        matches!(d, Dsr::Network(n)
+            if n.subtype == subtype::TCP_INIT && matches!(n.body, NetBody::TcpInit(_)))
+    })?;
+    // header, status, seqbase, options
+    Some((dsr_at - start + 4 + 12) as u32)
+}
+
 /// A whole stream as one argus sensor output writes it.
 #[derive(Clone, Debug, Default)]
 pub struct SensorWriter {
@@ -45,16 +60,26 @@ impl SensorWriter {
     }
 
     pub fn flow(&mut self, r: &FlowRecord, out: &mut Vec<u8>) {
-        let far = far_from_flow(r, &self.opts);
         // Encoded in place at the end of `out`: no buffer of its own.
         let start = out.len();
-        let init_window = far.encode_noting(out, |d| {
-            matches!(d, Dsr::Network(n)
-                if n.subtype == subtype::TCP_INIT && matches!(n.body, NetBody::TcpInit(_)))
-        });
-        if let Some(dsr_at) = init_window {
-            // header, status, seqbase, options
-            let at = dsr_at - start + 4 + 12;
+        let window_at = encode_flow(r, &self.opts, out);
+        self.fill_window(start, window_at, out);
+    }
+
+    /// Append a FAR [`encode_flow`] made (on another thread) with this
+    /// writer's options, `window_at` as it returned: the same bytes
+    /// [`SensorWriter::flow`] would append for the record.
+    pub fn append_encoded(&mut self, rec: &[u8], window_at: Option<u32>, out: &mut Vec<u8>) {
+        let start = out.len();
+        out.extend_from_slice(rec);
+        self.fill_window(start, window_at, out);
+    }
+
+    /// The TCP_INIT window of the record at `out[start..]` gets the stale
+    /// bytes; the record is then what the buffer holds.
+    fn fill_window(&mut self, start: usize, window_at: Option<u32>, out: &mut [u8]) {
+        if let Some(at) = window_at {
+            let at = at as usize;
             let stale = [
                 self.buf.get(at).copied().unwrap_or(0),
                 self.buf.get(at + 1).copied().unwrap_or(0),
