@@ -361,6 +361,7 @@ fn chunks(a: AnyArray) -> PyResult<Vec<ArrayRef>> {
 /// max (Float64); nulls count as 0. `agr=False`: no AGR DSR (-M norep).
 #[pyfunction]
 #[pyo3(signature = (templates, lasts, ints, floats, saddr, daddr, agr=true))]
+#[allow(clippy::too_many_arguments)] // the columns, as Python passes them
 pub fn aggregate_records(
     py: Python<'_>,
     templates: AnyArray,
