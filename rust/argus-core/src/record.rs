@@ -139,6 +139,23 @@ pub enum AppClass {
     Rtcp,
 }
 
+/// Argus's RTP/RTCP object of an RTP or RTCP flow, as it writes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RtpObject {
+    /// Source, destination: the last RTP header taken (12 bytes as on the
+    /// wire); for RTCP the first packet's 8-byte header with its length and
+    /// SSRC byte-swapped, as argus writes it (source only).
+    pub hdr: [[u8; 12]; 2],
+    /// Packets missing from the RTP sequence in this record (src, dst): ra's
+    /// sloss/dloss.
+    pub drops: [u16; 2],
+    /// Out-of-order bits (ARGUS_SRC_OUTOFORDER 0x10000, DST 0x20000),
+    /// kept for the flow's life.
+    pub state: u32,
+    /// NETWORK DSR qualifier: silence seen in this record (src 1, dst 2).
+    pub qual: u8,
+}
+
 /// One flow record.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FlowRecord {
@@ -173,6 +190,8 @@ pub struct FlowRecord {
     /// RTP/RTCP classification (kept for the life of the flow unless an
     /// RTP check fails).
     pub app: AppClass,
+    /// The RTP/RTCP object of an RTP/RTCP flow.
+    pub rtp: Option<Box<RtpObject>>,
 }
 
 impl FlowRecord {

@@ -190,6 +190,8 @@ pub struct RtpHead {
     pub rtcp_report: bool,
     pub seq: u16,
     pub ssrc: u32,
+    /// The first 12 payload bytes (the RTP header as on the wire).
+    pub head: [u8; 12],
     /// Extension bit set: the 16-bit word Argus takes as the extension
     /// length (bytes 14..16 in host order, as 3.0.8.2 reads it).
     pub ext_len: Option<u16>,

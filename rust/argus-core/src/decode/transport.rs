@@ -178,6 +178,7 @@ fn rtp_head(p: &[u8]) -> Option<super::RtpHead> {
         rtcp_report,
         seq: u16::from_be_bytes([p[2], p[3]]),
         ssrc: u32::from_be_bytes([p[8], p[9], p[10], p[11]]),
+        head: p[..12].try_into().unwrap_or_default(),
         ext_len: if p[0] & 0x10 != 0 {
             p.get(14..16).map(|b| u16::from_le_bytes([b[0], b[1]]))
         } else {

@@ -8,7 +8,8 @@
 //! both). The [`FlowRecord`] is built only when a record is reported.
 
 use super::key::FlowKey;
-use crate::record::{AppClass, Cause, DirMetrics, FlowRecord, Jitter};
+use super::rtp::RtpSide;
+use crate::record::{AppClass, Cause, DirMetrics, FlowRecord, Jitter, RtpObject};
 
 /// One direction's counters of the record being accumulated.
 #[derive(Clone, Debug, Default)]
@@ -75,8 +76,9 @@ pub(crate) struct ExtraDir {
     pub jitter_active: Jitter,
     pub jitter_idle: Jitter,
     pub user_data: Vec<u8>,
-    /// RTP (sequence, SSRC) last taken; a zero sequence means none yet.
-    pub rtp: (u16, u32),
+    /// RTP state: the last header taken (a zero sequence means none yet),
+    /// the record's drops and silence.
+    pub rtp: RtpSide,
     /// Last packet time over the flow's whole life: Argus's jitter
     /// intervals run across record boundaries.
     pub last_pkt: i64,
@@ -103,7 +105,13 @@ impl Extra {
         for x in &mut self.dirs {
             *x = ExtraDir {
                 mac: x.mac,
-                rtp: x.rtp,
+                // ArgusZeroRecord clears the drop counts and the silence
+                // bits only.
+                rtp: RtpSide {
+                    drops: 0,
+                    silence: false,
+                    ..x.rtp
+                },
                 last_pkt: x.last_pkt,
                 ..ExtraDir::default()
             };
@@ -261,7 +269,21 @@ impl Acc {
                 dm.jitter_idle = xd.jitter_idle;
                 dm.user_data.clone_from(&xd.user_data);
             }
+            if self.app != AppClass::None {
+                rec.rtp = Some(Box::new(rtp_object(&x.dirs)));
+            }
         }
         rec
+    }
+}
+
+/// The RTP/RTCP object of the record from the directions' RTP state.
+fn rtp_object(dirs: &[ExtraDir; 2]) -> RtpObject {
+    let [s, d] = [&dirs[0].rtp, &dirs[1].rtp];
+    RtpObject {
+        hdr: [s.hdr, d.hdr],
+        drops: [s.drops, d.drops],
+        state: (u32::from(s.out_of_order) * 0x1_0000) | (u32::from(d.out_of_order) * 0x2_0000),
+        qual: u8::from(s.silence) | u8::from(d.silence) << 1,
     }
 }

@@ -41,7 +41,7 @@ impl Engine {
         record_attributes(&mut f.acc, d, forward, opts_mac);
         let mut rtp_step = false;
         if f.key.proto() == 17 && !d.frag.is_fragment {
-            rtp_step = super::rtp::classify(f, d, forward, state == Cause::Start);
+            rtp_step = super::rtp::classify(f, d, &self.app, forward, state == Cause::Start);
         }
         // Argus steps over the TCP header except while the connection sits
         // in LISTEN after a reset.

@@ -24,7 +24,7 @@ use crate::header::{RecordHeader, rtype};
 use crate::mar::SrcIdKind;
 use argus_core::flow::key::KeyKind;
 use argus_core::options::EngineOptions;
-use argus_core::record::{AppClass, DirMetrics, FlowRecord, Jitter};
+use argus_core::record::{AppClass, DirMetrics, FlowRecord, Jitter, RtpObject};
 
 /// The sensor settings that change what a record holds (argus options).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -239,17 +239,18 @@ fn network(r: &FlowRecord, o: &WriteOptions) -> Option<Network> {
                 })
             }
             // RTP/RTCP flows carry the RTP (36 bytes) or RTCP (20 bytes)
-            // object; ra names the protocol from its subtype. The last
-            // RTP/RTCP headers it holds are not in the FlowRecord: zeros.
+            // object; ra names the protocol from its subtype and shows the
+            // drops as sloss/dloss.
             17 if r.app != AppClass::None => {
-                let (subtype, len) = match r.app {
-                    AppClass::Rtp => (net::RTP, 36),
-                    _ => (net::RTCP, 20),
+                let o = r.rtp.as_deref().copied().unwrap_or_default();
+                let (subtype, body) = match r.app {
+                    AppClass::Rtp => (net::RTP, rtp_body(&o)),
+                    _ => (net::RTCP, rtcp_body(&o)),
                 };
                 Some(Network {
                     subtype,
-                    qual: 0,
-                    body: NetBody::Bytes(vec![0; len]),
+                    qual: o.qual,
+                    body: NetBody::Bytes(body),
                 })
             }
             _ => Some(empty()),
@@ -280,6 +281,54 @@ fn network(r: &FlowRecord, o: &WriteOptions) -> Option<Network> {
         KeyKind::Arp | KeyKind::Rarp | KeyKind::Ether => Some(empty()),
         KeyKind::Wlan => None,
     }
+}
+
+/// ArgusRTPObject: state, the two last headers, drops, two unused
+/// deviations.
+fn rtp_body(o: &RtpObject) -> Vec<u8> {
+    let mut b = Vec::with_capacity(36);
+    b.extend_from_slice(&o.state.to_be_bytes());
+    b.extend_from_slice(&o.hdr[0]);
+    b.extend_from_slice(&o.hdr[1]);
+    for d in o.drops {
+        b.extend_from_slice(&d.to_be_bytes());
+    }
+    b.extend_from_slice(&[0; 4]);
+    b
+}
+
+/// ArgusRTCPObject: the two 8-byte headers, drops.
+fn rtcp_body(o: &RtpObject) -> Vec<u8> {
+    let mut b = Vec::with_capacity(20);
+    b.extend_from_slice(&o.hdr[0][..8]);
+    b.extend_from_slice(&o.hdr[1][..8]);
+    for d in o.drops {
+        b.extend_from_slice(&d.to_be_bytes());
+    }
+    b
+}
+
+/// The RTP/RTCP object of a NETWORK DSR body (as [`rtp_body`]/[`rtcp_body`]
+/// lay it out); None when it is too short.
+pub(crate) fn rtp_object(subtype: u8, qual: u8, b: &[u8]) -> Option<RtpObject> {
+    let mut o = RtpObject {
+        qual,
+        ..RtpObject::default()
+    };
+    let (hdrs, drops) = if subtype == net::RTP {
+        o.state = u32::from_be_bytes(b.get(..4)?.try_into().ok()?);
+        (b.get(4..28)?.chunks(12), b.get(28..32)?)
+    } else {
+        (b.get(..16)?.chunks(8), b.get(16..20)?)
+    };
+    for (h, src) in o.hdr.iter_mut().zip(hdrs) {
+        h[..src.len()].copy_from_slice(src);
+    }
+    o.drops = [
+        u16::from_be_bytes([drops[0], drops[1]]),
+        u16::from_be_bytes([drops[2], drops[3]]),
+    ];
+    Some(o)
 }
 
 fn ip_attr(r: &FlowRecord) -> IpAttr {

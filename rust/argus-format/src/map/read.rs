@@ -86,6 +86,9 @@ pub fn flow_from_far(f: &Far) -> FlowRecord {
                     net::RTCP => r.app = AppClass::Rtcp,
                     _ => {}
                 }
+                if let (net::RTP | net::RTCP, NetBody::Bytes(b)) = (n.subtype, &n.body) {
+                    r.rtp = super::rtp_object(n.subtype, n.qual, b).map(Box::new);
+                }
                 if !read_tcp(&mut r, n) {
                     match &n.body {
                         NetBody::Icmp(i) => r.icmp_first_type = Some(i.icmp_type),
