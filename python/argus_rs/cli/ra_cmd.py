@@ -30,6 +30,7 @@ import typer
 from argus_rs.cli._common import PROG, CliError, one_line, report, silence_stdout, time_range_option
 from argus_rs.cli.ra_argv import RaArgs, parse
 from argus_rs.cli.ra_remote import REMOTE_INPUT, remote_frames, split_filter
+from argus_rs.ra.mar import read_mars
 from argus_rs.rarc import RaConfig
 
 if TYPE_CHECKING:
@@ -71,7 +72,6 @@ HELP = (
 _QUIET_MODES = ("noman", "norep", "nocurses", "nozero", "correct", "nocorrect")
 #: -M modes ra accepts that argus-rs does not do (yet)
 _UNSUPPORTED_MODES = (
-    "man",
     "rmon",
     "uni",
     "poll",
@@ -272,6 +272,21 @@ class _Printer:
                 chunks.append(next(it))
         if chunks:
             self.out.write(("\n".join(chunks) + "\n").encode("utf-8", "surrogateescape"))
+
+    def mars(self, mars: list[dict[str, object]], state: _State) -> None:
+        """``-M man``: management record lines, with headers at ra's label counts as records get them."""
+        from argus_rs.ra.mar import mar_line
+
+        chunks: list[str] = []
+        for mar in mars:
+            if self.labels and state.labels_seen % self.labels == 0:
+                chunks.append(self._header())
+            state.labels_seen += 1
+            if self.labels < 0:
+                self.labels = 0
+            chunks.append(mar_line(mar, self.fields, self.opts))
+        if chunks:
+            self.out.write(("\n".join(chunks) + "\n").encode())
 
     def _set_rtime_base(self, frame: pl.DataFrame) -> None:
         """``rtime`` counts from the first record ra prints it for, across files and batches."""
@@ -601,6 +616,8 @@ def _modes(config: RaConfig) -> str:
             mode = "json"
         elif "TZ=" in word:
             config.timezone = word.split("TZ=", 1)[1].strip("'\"")
+        elif lowered == "man":
+            continue  # management records are printed: see _print_mars
         elif lowered.startswith(_QUIET_MODES):
             continue
         elif word == "disa":
@@ -675,6 +692,10 @@ def run(args: RaArgs, output_format: str | None) -> int:
     run = _Run(config, record_filter, mar_passes, time_range, printer, outputs, read, reject)
     run.user_match = user_match
     state = run.state
+    # -M man (text output of files): the MARs, the opening one first, the others after the flows
+    print_mars = (
+        printer is not None and mode == "text" and mar_passes and any(w.lower() == "man" for w in config.modes)
+    )
     try:
         for path in inputs:
             if state.stop:
@@ -685,6 +706,9 @@ def run(args: RaArgs, output_format: str | None) -> int:
                 continue
             mars_before = state.mars
             opened = False
+            file_mars = read_mars(path) if print_mars and path not in ("-", REMOTE_INPUT) else []
+            if printer is not None and file_mars:
+                printer.mars(file_mars[:1], state)
             state.file_records = 0
             frames = (
                 remote_frames(args.remotes, send_filter, state, lambda e: report(COMMAND, e), _local_filter(run))
@@ -706,6 +730,8 @@ def run(args: RaArgs, output_format: str | None) -> int:
                 # the file's opening MAR is read twice by ra's counters; the others are at its end
                 state.mars += 1 if opened else 0
                 run.file_closed(mars - 1)
+                if printer is not None and file_mars[1:]:
+                    printer.mars(file_mars[1:], state)
             if printer is not None:
                 sys.stdout.buffer.flush()
         if printer is not None:
