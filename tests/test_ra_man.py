@@ -1,0 +1,109 @@
+"""``argus-rs ra -M man`` against real ``ra -M man`` (Argus 3.0.8.2): management records.
+
+Record files are made by real argus (one with several MARs: ``argus -M 1`` on a long
+capture) and by our argus; our ``ra`` (run in this process) and the real one must print
+the same bytes with the MARs' lines (proto ``man``, state STA/CON/STP, counters in the
+flow columns), with and without a ``man`` filter, ``-n`` and ``-s`` lists.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED_PCAPS
+from oracle import needs_real_argus, real_argus_file
+
+CAPTURES = ["tcp/tcp_ipv4_rst.pcap", "basic/5-pings.pcap", "apps/sip.pcap"]
+LONG = "basic/real.pcap"
+
+pytestmark = [
+    needs_real_argus,
+    pytest.mark.skipif(not SHARED_PCAPS.is_dir(), reason="corpus captures not available"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from argus_rs.cli import main
+
+    out = tmp_path_factory.mktemp("ra-man")
+    made: dict[str, Path] = {}
+    for capture in CAPTURES:
+        pcap = SHARED_PCAPS / capture
+        if pcap.exists():
+            made["real-" + pcap.stem] = real_argus_file(pcap, out / (pcap.stem + ".argus"))
+            ours = out / (pcap.stem + ".ours.argus")
+            assert main(["argus", "-r", str(pcap), "-w", str(ours)]) == 0
+            made["ours-" + pcap.stem] = ours
+    long = SHARED_PCAPS / LONG
+    if long.exists():
+        made["real-long"] = real_argus_file(long, out / "long.argus", "-M", "1")
+    if len(made) < 3:
+        pytest.skip("too few corpus captures")
+    return made
+
+
+def real(args: list[str]) -> tuple[bytes, int]:
+    run = subprocess.run(["ra", *args], capture_output=True, timeout=120, env={**os.environ, "TZ": "UTC"})
+    return run.stdout, run.returncode
+
+
+def ours(capfdbinary: pytest.CaptureFixture[bytes], args: list[str]) -> tuple[bytes, int]:
+    from argus_rs.cli import main
+
+    capfdbinary.readouterr()
+    code = main(["ra", *args])
+    sys.stdout.flush()
+    out, _ = capfdbinary.readouterr()
+    return out, code
+
+
+OPTIONS = [
+    [],
+    ["-n"],
+    ["-s", "stime", "proto", "state", "saddr", "pkts", "bytes"],
+    ["-s", "stime", "ltime", "dur", "proto", "state", "saddr", "sport", "daddr", "dport"],
+    ["-s", "spkts", "dpkts", "sbytes", "dbytes", "pkts", "bytes", "state"],
+]
+FILTERS = [[], ["-", "man"], ["-", "tcp"], ["-", "not", "man"]]
+
+
+@pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: " ".join(o) or "default")
+@pytest.mark.parametrize("filt", FILTERS, ids=lambda f: " ".join(f) or "nofilter")
+def test_same_as_real_ra(
+    files: dict[str, Path], capfdbinary: pytest.CaptureFixture[bytes], opts: list[str], filt: list[str]
+) -> None:
+    for name, path in files.items():
+        args = ["-X", "-r", str(path), "-M", "man", *opts, *filt]
+        theirs, their_code = real(args)
+        mine, my_code = ours(capfdbinary, args)
+        assert mine.decode().splitlines() == theirs.decode().splitlines(), f"{name}: ra {' '.join(args)}"
+        assert my_code == their_code, f"{name}: ra {' '.join(args)}"
+
+
+def test_long_file_has_status_mars(files: dict[str, Path], capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    if "real-long" not in files:
+        pytest.skip(f"{LONG} not available")
+    mine, _ = ours(capfdbinary, ["-r", str(files["real-long"]), "-M", "man", "-s", "proto", "state", "-", "man"])
+    states = [line.split()[-1] for line in mine.decode().splitlines()[1:]]
+    assert states[0] == "STA"
+    assert states[-1] == "STP"
+    assert "CON" in states
+
+
+def test_without_man_no_mars(files: dict[str, Path], capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    path = next(iter(files.values()))
+    mine, _ = ours(capfdbinary, ["-X", "-r", str(path)])
+    assert b" man " not in mine
