@@ -53,15 +53,16 @@ def test_same_records_as_one_engine(pcaps_dir: Path, threads: int) -> None:
 
 
 def test_ordered_is_the_same_for_every_thread_count(pcaps_dir: Path) -> None:
-    captures = [str(p) for p in _some_captures(pcaps_dir)]
-    # One flow table across all of them: time jumps back and forth.
-    one = scan(captures, ordered=True, flow_status_interval=1)
-    assert one.frame.height > 0
-    plain = scan(captures, flow_status_interval=1)
-    assert _unsequenced(one.frame) == _unsequenced(plain.frame)
-    for threads in (2, 4):
-        many = scan(captures, ordered=True, threads=threads, flow_status_interval=1)
-        assert many.frame.equals(one.frame), threads
+    # Capture by capture: across files the clock jumps back, and after a step back the one
+    # engine (as argus) only requeues a due flow that flows queued later stand before, which a
+    # shard's own queue may not hold (docs/compat.md).
+    for capture in [str(p) for p in _some_captures(pcaps_dir)]:
+        one = scan([capture], ordered=True, flow_status_interval=1)
+        plain = scan([capture], flow_status_interval=1)
+        assert _unsequenced(one.frame) == _unsequenced(plain.frame), capture
+        for threads in (2, 4):
+            many = scan([capture], ordered=True, threads=threads, flow_status_interval=1)
+            assert many.frame.equals(one.frame), (capture, threads)
 
 
 def test_iter_pcap_with_threads(demo_pcap: Path) -> None:
