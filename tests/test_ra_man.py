@@ -76,6 +76,9 @@ OPTIONS = [
     ["-s", "stime", "proto", "state", "saddr", "pkts", "bytes"],
     ["-s", "stime", "ltime", "dur", "proto", "state", "saddr", "sport", "daddr", "dport"],
     ["-s", "spkts", "dpkts", "sbytes", "dbytes", "pkts", "bytes", "state"],
+    ["-s", "stime", "srcid", "cause", "proto", "state"],
+    ["-c", ",", "-u", "-p", "3"],
+    ["-L", "1", "-p", "0", "-s", "stime", "flgs", "dur", "state"],
 ]
 FILTERS = [[], ["-", "man"], ["-", "tcp"], ["-", "not", "man"]]
 

@@ -15,6 +15,8 @@ from argus_rs.ra.fields import FieldSpec
 from argus_rs.ra.render import PrintOptions, _label_text
 
 _CAUSES = {0x10: "STA", 0x20: "CON", 0x30: "STP", 0x40: "SHT", 0x50: "TIM", 0x60: "SHT", 0x80: "ERR"}
+#: the ``cause`` field's words
+_CAUSE_WORDS = {0x10: "Start", 0x20: "Status", 0x30: "Stop", 0x40: "Shutdown", 0x50: "Timeout", 0x60: "Shutdown"}
 
 
 def read_mars(path: str) -> list[dict[str, object]]:
@@ -39,6 +41,8 @@ def read_mars(path: str) -> list[dict[str, object]]:
                     "stime": ns * 1_000_000 + nu,
                     "ltime": ss * 1_000_000 + su,
                     "state": _CAUSES.get(data[pos + 1] & 0xF0, "UNK"),
+                    "cause": _CAUSE_WORDS.get(data[pos + 1] & 0xF0, "Error"),
+                    "srcid": ".".join(str(b) for b in data[pos + 120 : pos + 124]),
                     "saddr": queue,
                     "sport": dropped,
                     "daddr": bufs,
@@ -55,27 +59,35 @@ def read_mars(path: str) -> list[dict[str, object]]:
     return out
 
 
-def _time(us: int) -> str:
-    t = dt.datetime.fromtimestamp(us // 1_000_000)
-    return f"{t:%H:%M:%S}.{us % 1_000_000:06d}"
+def _time(us: int, opts: PrintOptions) -> str:
+    """Seconds (``-u``) or the local time of day, with ``-p`` digits of the fraction (truncated)."""
+    sec = us // 1_000_000
+    whole = str(sec) if opts.unix_time else f"{dt.datetime.fromtimestamp(sec):%H:%M:%S}"
+    digits = max(0, min(opts.precision, 6))
+    return whole + (f".{us % 1_000_000:06d}"[: digits + 1] if digits else "")
 
 
 def mar_line(mar: dict[str, object], fields: Sequence[FieldSpec], opts: PrintOptions) -> str:
     """One MAR as ra prints it with the default time format: each field right-aligned to its column."""
+    sep = opts.separator if opts.separator not in (None, " ") else None
     parts: list[str] = []
     for fs in fields:
         width = max(len(_label_text(fs, opts)) - 1, 0)
         name = fs.name
         if name in ("stime", "ltime"):
-            text = _time(int(mar[name]))  # type: ignore[call-overload]
+            text = _time(int(mar[name]), opts)  # type: ignore[call-overload]
         elif name == "dur":
             d = int(mar["stime"]) - int(mar["ltime"])  # type: ignore[call-overload]
-            text = f"{d / 1e6:.6f}"
+            text = f"{d / 1e6:.{max(0, min(opts.precision, 6))}f}"
         elif name == "proto":
             text = "man"
         elif name in mar:
             text = str(mar[name])
         else:
             text = ""
-        parts.append(text.rjust(width))
-    return " ".join(parts)
+        if not sep:
+            text = text.rjust(width)
+        elif name == "flgs":
+            text = " " * 10  # ra prints a MAR's empty flags as 10 blanks whatever the width
+        parts.append(text)
+    return (sep or " ").join(parts)
