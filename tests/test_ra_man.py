@@ -47,6 +47,12 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             ours = out / (pcap.stem + ".ours.argus")
             assert main(["argus", "-r", str(pcap), "-w", str(ours)]) == 0
             made["ours-" + pcap.stem] = ours
+    # real argus -w appends: a file with a START MAR (and a STOP MAR) in its middle
+    appended = out / "appended.argus"
+    for capture in CAPTURES[:2]:
+        if (SHARED_PCAPS / capture).exists():
+            subprocess.run(["argus", "-X", "-r", str(SHARED_PCAPS / capture), "-w", str(appended)], check=True)
+    made["real-appended"] = appended
     long = SHARED_PCAPS / LONG
     if long.exists():
         made["real-long"] = real_argus_file(long, out / "long.argus", "-M", "1")
@@ -79,6 +85,10 @@ OPTIONS = [
     ["-s", "stime", "srcid", "cause", "proto", "state"],
     ["-c", ",", "-u", "-p", "3"],
     ["-L", "1", "-p", "0", "-s", "stime", "flgs", "dur", "state"],
+    ["-s", "offset", "stime", "state"],
+    ["-N", "4"],
+    ["-N", "2-4"],
+    ["-N", "3+2"],
 ]
 FILTERS = [[], ["-", "man"], ["-", "tcp"], ["-", "not", "man"]]
 

@@ -110,6 +110,7 @@ class _State:
     rank: int = 0  # RaPrintCounter (the next rank - 1)
     labels_seen: int = 0  # RaLabelCounter
     mars: int = 0
+    mars_between: int = 0  # -M man: the current file's MARs printed (and counted) after its opening one
     files: int = 0  # Argus streams opened
     fars: int = 0
     pkts: int = 0
@@ -535,6 +536,16 @@ class _Run:
                 self.state.stop = True
                 return
 
+    def mar_between(self, printer: _Printer, mar: dict[str, object]) -> None:
+        """-M man: a MAR after a file's opening one, counted for -N as ra counts it, printed past -N's start."""
+        self.state.count += 1
+        if self.state.count > self.config.first_n[0]:
+            printer.mars([mar], self.state)
+        self.state.mars_between += 1
+        end = self.config.first_n[1]
+        if end >= 0 and self.state.count > end:
+            self.state.stop = True
+
     def batch(self, frame: pl.DataFrame) -> None:
         import polars as pl
 
@@ -692,10 +703,10 @@ def run(args: RaArgs, output_format: str | None) -> int:
     run = _Run(config, record_filter, mar_passes, time_range, printer, outputs, read, reject)
     run.user_match = user_match
     state = run.state
-    # -M man (text output of files): the MARs, the opening one first, the others after the flows
-    print_mars = (
-        printer is not None and mode == "text" and mar_passes and any(w.lower() == "man" for w in config.modes)
-    )
+    # -M man (text output of files): each MAR where it stands among the flow records
+    print_mars = printer is not None and mode == "text" and mar_passes and any(w.lower() == "man" for w in config.modes)
+    if print_mars:
+        read.offsets = True  # to print each MAR between the flow records around it
     try:
         for path in inputs:
             if state.stop:
@@ -705,9 +716,11 @@ def run(args: RaArgs, output_format: str | None) -> int:
                 state.errors += 1
                 continue
             mars_before = state.mars
+            state.mars_between = 0
             opened = False
             file_mars = read_mars(path) if print_mars and path not in ("-", REMOTE_INPUT) else []
-            if printer is not None and file_mars:
+            # ra counts the opening MAR first (-N START hides it while the count is not past START)
+            if printer is not None and file_mars and state.count + 1 > config.first_n[0]:
                 printer.mars(file_mars[:1], state)
             state.file_records = 0
             frames = (
@@ -715,10 +728,13 @@ def run(args: RaArgs, output_format: str | None) -> int:
                 if path == REMOTE_INPUT
                 else _batches(path, state, read)
             )
+            pending = file_mars[1:]
             for frame in frames:
                 if not opened:
                     run.file_opened()
                     opened = True
+                if pending and printer is not None:
+                    frame = _mars_between(run, printer, frame, pending)
                 run.batch(frame)
                 if run.state.stop:
                     break
@@ -729,9 +745,10 @@ def run(args: RaArgs, output_format: str | None) -> int:
                     opened = True
                 # the file's opening MAR is read twice by ra's counters; the others are at its end
                 state.mars += 1 if opened else 0
-                run.file_closed(mars - 1)
-                if printer is not None and file_mars[1:]:
-                    printer.mars(file_mars[1:], state)
+                while printer is not None and pending and not state.stop:
+                    run.mar_between(printer, pending.pop(0))
+                if not state.stop:
+                    run.file_closed(mars - 1 - state.mars_between)
             if printer is not None:
                 sys.stdout.buffer.flush()
         if printer is not None:
@@ -756,6 +773,22 @@ def run(args: RaArgs, output_format: str | None) -> int:
     if filter_text or args.user_regex is not None:
         return EXIT_MATCH if state.count > 1 else EXIT_NO_MATCH
     return EXIT_MATCH if state.files else EXIT_NO_MATCH
+
+
+def _mars_between(run: _Run, printer: _Printer, frame: pl.DataFrame, pending: list[dict[str, object]]) -> pl.DataFrame:
+    """``-M man``: process the rows before each pending MAR, print the MAR; the rest of the frame."""
+    offsets = frame.get_column("_offset")
+    while pending and frame.height and not run.state.stop:
+        at = int(pending[0]["_pos"])  # type: ignore[call-overload]
+        if at > int(offsets[-1]):
+            break
+        before = int((offsets < at).sum())
+        if before:
+            run.batch(frame.head(before))
+            frame, offsets = frame.slice(before), offsets.slice(before)
+        if not run.state.stop:
+            run.mar_between(printer, pending.pop(0))
+    return frame
 
 
 def _local_filter(run: _Run) -> RecordFilter | None:

@@ -28,6 +28,7 @@ def read_mars(path: str) -> list[dict[str, object]]:
         return []
     out: list[dict[str, object]] = []
     pos = 0
+    last_far = 0  # ra's offset field of a MAR: the offset of the flow record read before it
     while pos + 4 <= len(data):
         words = struct.unpack_from(">H", data, pos + 2)[0]
         if words == 0:
@@ -38,6 +39,8 @@ def read_mars(path: str) -> list[dict[str, object]]:
             records, _flows, dropped, queue, _output, clients, bufs, nbytes = struct.unpack_from(">8I", data, pos + 72)
             out.append(
                 {
+                    "_pos": pos,
+                    "offset": last_far,
                     "stime": ns * 1_000_000 + nu,
                     "ltime": ss * 1_000_000 + su,
                     "state": _CAUSES.get(data[pos + 1] & 0xF0, "UNK"),
@@ -55,6 +58,8 @@ def read_mars(path: str) -> list[dict[str, object]]:
                     "bytes": nbytes,
                 }
             )
+        else:
+            last_far = pos
         pos += words * 4
     return out
 
