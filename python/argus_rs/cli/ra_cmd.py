@@ -57,7 +57,7 @@ HELP = (
     "-s FIELD... (+f appends, +Nf inserts, -f removes, f:W sets the width), "
     "-n / -nn (no port / protocol names), -p DIGITS, -u (Unix times), -c SEP, "
     "-L N (header every N lines; 0 once; -1 none), -N \\[io]N | \\[io]A-B | \\[io]A+N, "
-    "-t RANGE (see docs/ra.md), -z, -Z s|d|b, -q, -A, -M xml|json|TZ=ZONE|noman, "
+    "-t RANGE (see docs/ra.md), -z, -Z s|d|b, -q, -A, -M xml|json|man|TZ=ZONE|noman, "
     "-F RARC (read at its place), -X (no rarc files; resets), -w OUT [FILTER] "
     "(Argus records, appended; - = standard output; real ra reads them). "
     "The words after a lone - (or any words that are not options) are the filter, "
@@ -638,7 +638,7 @@ def _modes(config: RaConfig) -> str:
         elif lowered.startswith(_UNSUPPORTED_MODES):
             raise CliError(f"-M {word}: not supported by argus-rs ra yet (see docs/compat.md)")
         else:
-            raise CliError(f"-M {word}: unknown mode (argus-rs ra knows xml, json, TZ=ZONE, noman)")
+            raise CliError(f"-M {word}: unknown mode (argus-rs ra knows xml, json, man, TZ=ZONE, noman)")
     return mode
 
 
