@@ -8,6 +8,7 @@ flow columns), with and without a ``man`` filter, ``-n`` and ``-s`` lists.
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -53,6 +54,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         if (SHARED_PCAPS / capture).exists():
             subprocess.run(["argus", "-X", "-r", str(SHARED_PCAPS / capture), "-w", str(appended)], check=True)
     made["real-appended"] = appended
+    compressed = out / "appended.argus.gz"
+    compressed.write_bytes(gzip.compress(appended.read_bytes()))
+    made["real-appended-gz"] = compressed
     long = SHARED_PCAPS / LONG
     if long.exists():
         made["real-long"] = real_argus_file(long, out / "long.argus", "-M", "1")

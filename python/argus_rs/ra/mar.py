@@ -7,7 +7,9 @@ DstPkts = records, SrcBytes = bytesRcvd, DstBytes = dropped, TotBytes = bytes.
 
 from __future__ import annotations
 
+import bz2
 import datetime as dt
+import gzip
 import struct
 from collections.abc import Sequence
 
@@ -24,7 +26,12 @@ def read_mars(path: str) -> list[dict[str, object]]:
     try:
         with open(path, "rb") as f:
             data = f.read()
-    except OSError:
+        # compressed record files, as ra reads them
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        elif data[:3] == b"BZh":
+            data = bz2.decompress(data)
+    except (OSError, EOFError, ValueError):
         return []
     out: list[dict[str, object]] = []
     pos = 0
