@@ -704,7 +704,7 @@ def run(args: RaArgs, output_format: str | None) -> int:
     run.user_match = user_match
     state = run.state
     # -M man (text output of files): each MAR where it stands among the flow records
-    print_mars = printer is not None and mode == "text" and mar_passes and any(w.lower() == "man" for w in config.modes)
+    print_mars = printer is not None and mode == "text" and mar_passes and _print_man(config)
     if print_mars:
         read.offsets = True  # to print each MAR between the flow records around it
     try:
@@ -773,6 +773,17 @@ def run(args: RaArgs, output_format: str | None) -> int:
     if filter_text or args.user_regex is not None:
         return EXIT_MATCH if state.count > 1 else EXIT_NO_MATCH
     return EXIT_MATCH if state.files else EXIT_NO_MATCH
+
+
+def _print_man(config: RaConfig) -> bool:
+    """-M man, or RA_PRINT_MAN_RECORDS=yes (Debian's /etc/ra.conf) unless a later -M noman."""
+    show = config.print_man
+    for word in config.modes:
+        if word.lower() == "man":
+            show = True
+        elif word.lower() == "noman":
+            show = False
+    return show
 
 
 def _mars_between(run: _Run, printer: _Printer, frame: pl.DataFrame, pending: list[dict[str, object]]) -> pl.DataFrame:
