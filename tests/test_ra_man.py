@@ -124,3 +124,22 @@ def test_without_man_no_mars(files: dict[str, Path], capfdbinary: pytest.Capture
     path = next(iter(files.values()))
     mine, _ = ours(capfdbinary, ["-X", "-r", str(path)])
     assert b" man " not in mine
+
+
+@pytest.mark.parametrize("args", [[], ["-M", "noman"], ["-M", "noman", "-M", "man"]], ids=["rarc", "noman", "man"])
+def test_rarc_print_man_records(
+    files: dict[str, Path],
+    capfdbinary: pytest.CaptureFixture[bytes],
+    args: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without -X both read /etc/ra.conf (Debian's sets RA_PRINT_MAN_RECORDS=yes); an empty HOME."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("ARGUSPATH", raising=False)
+    path = str(files["real-appended"])
+    theirs = subprocess.run(
+        ["ra", "-r", path, *args], capture_output=True, timeout=60, env={**os.environ, "TZ": "UTC"}
+    ).stdout
+    mine, _ = ours(capfdbinary, ["-r", path, *args])
+    assert mine.decode().splitlines() == theirs.decode().splitlines()
