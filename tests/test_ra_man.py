@@ -86,7 +86,7 @@ OPTIONS = [
     ["-s", "stime", "proto", "state", "saddr", "pkts", "bytes"],
     ["-s", "stime", "ltime", "dur", "proto", "state", "saddr", "sport", "daddr", "dport"],
     ["-s", "spkts", "dpkts", "sbytes", "dbytes", "pkts", "bytes", "state"],
-    ["-s", "stime", "srcid", "cause", "proto", "state"],
+    ["-s", "stime", "srcid", "cause", "proto", "state", "seq", "load", "rate"],
     ["-c", ",", "-u", "-p", "3"],
     ["-L", "1", "-p", "0", "-s", "stime", "flgs", "dur", "state"],
     ["-s", "offset", "stime", "state"],

@@ -47,6 +47,7 @@ def read_mars(path: str) -> list[dict[str, object]]:
             out.append(
                 {
                     "_pos": pos,
+                    "seq": struct.unpack_from(">I", data, pos + 20)[0],
                     "offset": last_far,
                     "stime": ns * 1_000_000 + nu,
                     "ltime": ss * 1_000_000 + su,
@@ -71,6 +72,10 @@ def read_mars(path: str) -> list[dict[str, object]]:
     return out
 
 
+#: rate fields ra prints as a zero for a MAR
+_ZERO_RATES = frozenset(("load", "rate"))
+
+
 def _time(us: int, opts: PrintOptions) -> str:
     """Seconds (``-u``) or the local time of day, with ``-p`` digits of the fraction (truncated)."""
     sec = us // 1_000_000
@@ -91,6 +96,8 @@ def mar_line(mar: dict[str, object], fields: Sequence[FieldSpec], opts: PrintOpt
         elif name == "dur":
             d = int(mar["stime"]) - int(mar["ltime"])  # type: ignore[call-overload]
             text = f"{d / 1e6:.{max(0, min(opts.precision, 6))}f}"
+        elif name in _ZERO_RATES:
+            text = f"{0:.{max(0, min(opts.precision, 6))}f}"
         elif name == "proto":
             text = "man"
         elif name in mar:
