@@ -24,6 +24,7 @@ import pytest
 
 from conftest import SHARED_PCAPS
 from oracle import needs_real_argus, real_argus_file
+from ra_oracle import ours, real, run_ours
 
 CORPUS = SHARED_PCAPS  # ARGUS_RS_PCAPS overrides it
 CAPTURES = [
@@ -43,9 +44,8 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
+def _utc(utc: None) -> None:
+    """Every test in TZ=UTC, as real ra runs."""
 
 
 @pytest.fixture(scope="module")
@@ -59,33 +59,6 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     if len(made) < 4:
         pytest.skip("too few corpus captures")
     return made
-
-
-def real(args: list[str], *, env: dict[str, str] | None = None, stdin: bytes | None = None) -> tuple[bytes, int]:
-    run = subprocess.run(
-        ["ra", *args],
-        capture_output=True,
-        timeout=120,
-        input=stdin,
-        env={**os.environ, "TZ": "UTC", **(env or {})},
-    )
-    return run.stdout, run.returncode
-
-
-def run_ours(capfdbinary: pytest.CaptureFixture[bytes], args: list[str]) -> tuple[bytes, bytes, int]:
-    """Our ``ra ARGS`` in this process: standard output, standard error, exit status."""
-    from argus_rs.cli import main
-
-    capfdbinary.readouterr()
-    code = main(["ra", *args])
-    sys.stdout.flush()
-    out, err = capfdbinary.readouterr()
-    return out, err, code
-
-
-def ours(capfdbinary: pytest.CaptureFixture[bytes], args: list[str]) -> tuple[bytes, int]:
-    out, _, code = run_ours(capfdbinary, args)
-    return out, code
 
 
 def same(capfdbinary: pytest.CaptureFixture[bytes], args: list[str]) -> None:

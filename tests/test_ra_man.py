@@ -11,14 +11,13 @@ from __future__ import annotations
 import gzip
 import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import SHARED_PCAPS
 from oracle import needs_real_argus, real_argus_file
+from ra_oracle import ours, real
 
 CAPTURES = ["tcp/tcp_ipv4_rst.pcap", "basic/5-pings.pcap", "apps/sip.pcap"]
 LONG = "basic/real.pcap"
@@ -30,9 +29,8 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
+def _utc(utc: None) -> None:
+    """Every test in TZ=UTC, as real ra runs."""
 
 
 @pytest.fixture(scope="module")
@@ -63,21 +61,6 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     if len(made) < 3:
         pytest.skip("too few corpus captures")
     return made
-
-
-def real(args: list[str]) -> tuple[bytes, int]:
-    run = subprocess.run(["ra", *args], capture_output=True, timeout=120, env={**os.environ, "TZ": "UTC"})
-    return run.stdout, run.returncode
-
-
-def ours(capfdbinary: pytest.CaptureFixture[bytes], args: list[str]) -> tuple[bytes, int]:
-    from argus_rs.cli import main
-
-    capfdbinary.readouterr()
-    code = main(["ra", *args])
-    sys.stdout.flush()
-    out, _ = capfdbinary.readouterr()
-    return out, code
 
 
 OPTIONS = [

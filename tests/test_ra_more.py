@@ -3,16 +3,13 @@ offset, rtime and idle, on record files real argus made from corpus captures."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import SHARED_PCAPS
 from oracle import needs_real_argus, real_argus_file
+from ra_oracle import ours, real
 
 CAPTURES = ["basic/smtp.pcap", "apps/ftp.pcap", "basic/DnsPackets.pcap", "basic/5-pings.pcap"]
 
@@ -23,9 +20,8 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
+def _utc(utc: None) -> None:
+    """Every test in TZ=UTC, as real ra runs."""
 
 
 @pytest.fixture(scope="module")
@@ -41,25 +37,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return made
 
 
-def _real(args: list[str]) -> tuple[bytes, int]:
-    run = subprocess.run(["ra", *args], capture_output=True, timeout=120, env={**os.environ, "TZ": "UTC"})
-    return run.stdout, run.returncode
-
-
-def _ours(capfdbinary: pytest.CaptureFixture[bytes], args: list[str]) -> tuple[bytes, int]:
-    from argus_rs.cli import main
-
-    capfdbinary.readouterr()
-    code = main(["ra", *args])
-    sys.stdout.flush()
-    out, _ = capfdbinary.readouterr()
-    return out, code
-
-
 def _same(capfdbinary: pytest.CaptureFixture[bytes], args: list[str], tries: int = 1) -> None:
     for attempt in range(tries):
-        theirs, their_code = _real(args)
-        mine, my_code = _ours(capfdbinary, args)
+        theirs, their_code = real(args)
+        mine, my_code = ours(capfdbinary, args)
         if mine == theirs or attempt == tries - 1:
             break
     a, b = theirs.decode("latin-1").splitlines(), mine.decode("latin-1").splitlines()

@@ -48,33 +48,6 @@ pub(super) fn decode_link(lt: LinkType, d: &[u8], out: &mut Decoded) -> Result<(
     }
 }
 
-/// Whether [`decode_link`] reads this link type (every other one is
-/// [`DecodeError::UnsupportedLinkType`]), without decoding a packet.
-pub(super) fn supported(lt: LinkType) -> bool {
-    matches!(
-        lt.0,
-        0 | 1
-            | 8
-            | 9
-            | 12
-            | 14
-            | 15
-            | 50
-            | 51
-            | 101
-            | 104
-            | 105
-            | 108
-            | 113
-            | 119
-            | 127
-            | 163
-            | 228
-            | 229
-            | 276
-    )
-}
-
 /// Bytes of link header Argus leaves out of a packet's byte count.
 pub(super) fn uncounted_header(lt: LinkType, d: &[u8]) -> u32 {
     match lt.0 {

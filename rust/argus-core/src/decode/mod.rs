@@ -228,7 +228,7 @@ pub fn decode(pkt: &RawPacket<'_>, out: &mut Decoded) -> Result<(), DecodeError>
 /// Whether [`decode`] reads frames of this link type (else every frame is
 /// [`DecodeError::UnsupportedLinkType`]).
 pub fn link_supported(lt: LinkType) -> bool {
-    link::supported(lt)
+    lt.is_supported()
 }
 
 /// Bounds-checked big-endian reads: every decoder goes through these.
