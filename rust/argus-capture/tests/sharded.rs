@@ -241,8 +241,11 @@ fn corpus_in_one_table_with_options() {
             },
         ),
     ];
+    // The layer-3 matrix merges ports, so it makes fewer records (4 788)
+    // while the clock steps back as often: with three shards 55 of them
+    // differ (11.5 per 1000). Packets and bytes are still conserved.
     for (name, opts) in variants {
-        check_close(name, &all, &opts, 10);
+        check_close(name, &all, &opts, 20);
     }
 }
 
