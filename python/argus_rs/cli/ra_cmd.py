@@ -148,7 +148,7 @@ def _print_options(config: RaConfig) -> PrintOptions:
 def _user_encoding(value: str | None) -> str:
     """RA_USERDATA_ENCODE / -M printer= as PrintOptions.user_encoding (Ascii when unknown)."""
     lowered = (value or "").lower()
-    return lowered if lowered in ("encode32", "encode64") else "ascii"
+    return lowered if lowered in ("encode32", "encode64", "obfuscate") else "ascii"
 
 
 def _fields(config: RaConfig, words: list[list[str]]) -> list[FieldSpec]:
@@ -634,7 +634,7 @@ def _modes(config: RaConfig) -> str:
             continue  # see _label_mode: our records carry no label DSR
         elif word == "disa":
             continue  # DiffServ names of the US DISA table, applied in _print_options
-        elif lowered in ("printer=ascii", "printer=encode32", "printer=encode64"):
+        elif lowered in ("printer=ascii", "printer=encode32", "printer=encode64", "printer=obfuscate"):
             config.user_data_encoding = lowered.split("=", 1)[1]
         elif lowered.startswith(_UNSUPPORTED_MODES):
             raise CliError(f"-M {word}: not supported by argus-rs ra yet (see docs/compat.md)")

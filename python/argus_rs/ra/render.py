@@ -20,7 +20,7 @@ from .abbrev import ABBREVIATED, EXACT_DIGITS, abbreviate
 from .fields import DEFAULT_FIELDS, TIME_FIELDS, FieldSpec
 from .names import dscp_names, port_names
 from .reltime import idle_seconds, rtime_text
-from .userdata import encoded_user
+from .userdata import encoded_user, obfuscate_passwords
 
 #: The Rust helpers present in this build (each has a polars fallback).
 _HAVE_CORE = hasattr(_core, "ra_format_fixed") and hasattr(_core, "ra_extra")
@@ -467,6 +467,9 @@ def _user(side: str, ctx: _Ctx, maxlen: int) -> pl.Expr:
             lambda v: pl.Series([encoded_user(x, maxlen, side, ctx.opts.user_encoding) for x in v.to_list()]),
             return_dtype=pl.Utf8,
         ).fill_null("")
+    if ctx.opts.user_encoding == "obfuscate":
+        as_ascii = dataclasses.replace(ctx, opts=dataclasses.replace(ctx.opts, user_encoding="ascii"))
+        return _user(side, as_ascii, maxlen).map_elements(_obfuscated, return_dtype=pl.Utf8)
     if _HAVE_USER:
         return b.map_batches(
             lambda v: pl.Series(_core.ra_user_text(v, maxlen, side)).cast(pl.Utf8), return_dtype=pl.Utf8
@@ -475,6 +478,12 @@ def _user(side: str, ctx: _Ctx, maxlen: int) -> pl.Expr:
     txt = b.bin.encode("hex").map_batches(lambda h: _hex_to_ascii(h, maxlen), return_dtype=pl.Utf8)
     n = pl.min_horizontal(b.bin.size(), pl.lit(maxlen)).cast(pl.Utf8)
     return pl.when(b.is_null()).then(pl.lit("")).otherwise(pl.lit(side) + "[" + n + "]=" + txt)
+
+
+def _obfuscated(text: str) -> str:
+    """s[N]=text with passwords hidden (the data after the first '=')."""
+    head, sep, data = text.partition("=")
+    return head + sep + obfuscate_passwords(data) if sep else text
 
 
 def _hex_to_ascii(s: pl.Series, maxlen: int) -> pl.Series:

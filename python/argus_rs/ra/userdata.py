@@ -23,4 +23,18 @@ def encoded_user(data: bytes | None, maxlen: int, tag: str, encoding: str) -> st
     return f"{tag}[{shown}]={text}"
 
 
-__all__ = ["encoded_user"]
+def obfuscate_passwords(text: str) -> str:
+    """ra's ``-M printer=obfuscate``: in the ascii text, the word after each ``PASS`` (up to a
+    space or '.') becomes 'x's of the same length."""
+    out = list(text)
+    start = text.find("PASS")
+    while start >= 0:
+        i = start + 5
+        while i < len(out) and out[i] not in " .":
+            out[i] = "x"
+            i += 1
+        start = text.find("PASS", i)
+    return "".join(out)
+
+
+__all__ = ["encoded_user", "obfuscate_passwords"]
