@@ -16,21 +16,13 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED_PCAPS
-from oracle import needs_real_argus, real_argus_file
-from ra_oracle import ours, real
+from oracle import real_argus_file
+from ra_oracle import MARKS, ours, real
 
 CAPTURES = ["tcp/tcp_ipv4_rst.pcap", "basic/5-pings.pcap", "apps/sip.pcap"]
 LONG = "basic/real.pcap"
 
-pytestmark = [
-    needs_real_argus,
-    pytest.mark.skipif(not SHARED_PCAPS.is_dir(), reason="corpus captures not available"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _utc(utc: None) -> None:
-    """Every test in TZ=UTC, as real ra runs."""
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")

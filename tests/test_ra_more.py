@@ -8,33 +8,17 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED_PCAPS
-from oracle import needs_real_argus, real_argus_file
-from ra_oracle import ours, real
+from oracle import real_argus_file
+from ra_oracle import MARKS, ours, real, real_argus_files
 
 CAPTURES = ["basic/smtp.pcap", "apps/ftp.pcap", "basic/DnsPackets.pcap", "basic/5-pings.pcap"]
 
-pytestmark = [
-    needs_real_argus,
-    pytest.mark.skipif(not SHARED_PCAPS.is_dir(), reason="corpus captures not available"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _utc(utc: None) -> None:
-    """Every test in TZ=UTC, as real ra runs."""
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    out = tmp_path_factory.mktemp("ra-more")
-    made = [
-        str(real_argus_file(SHARED_PCAPS / c, out / (Path(c).stem + ".argus")))
-        for c in CAPTURES
-        if (SHARED_PCAPS / c).exists()
-    ]
-    if len(made) < 3:
-        pytest.skip("too few corpus captures")
-    return made
+    return real_argus_files(tmp_path_factory.mktemp("ra-more"), CAPTURES, 3)
 
 
 def _same(capfdbinary: pytest.CaptureFixture[bytes], args: list[str], tries: int = 1) -> None:
