@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::binary::binary_values;
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::types::{ArrowPrimitiveType, Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, BinaryArray};
 use arrow_schema::DataType;
 use pyo3::exceptions::PyValueError;
@@ -281,34 +281,22 @@ fn record(template: &[u8], last: Option<&[u8]>, row: &Row, agr: bool) -> Vec<u8>
     out
 }
 
-fn concat_ints(name: &str, chunks: &[ArrayRef]) -> Result<Vec<i64>, String> {
+/// The values of a column given as chunks of one primitive type (`T`),
+/// nulls as zero.
+fn concat_primitive<T: ArrowPrimitiveType>(
+    name: &str,
+    chunks: &[ArrayRef],
+) -> Result<Vec<T::Native>, String> {
     let mut v = Vec::new();
     for c in chunks {
-        if c.data_type() != &DataType::Int64 {
+        if c.data_type() != &T::DATA_TYPE {
             return Err(format!(
-                "aggregate_records: {name} must be Int64, not {}",
+                "aggregate_records: {name} must be {}, not {}",
+                T::DATA_TYPE,
                 c.data_type()
             ));
         }
-        v.extend(c.as_primitive::<Int64Type>().iter().map(|x| x.unwrap_or(0)));
-    }
-    Ok(v)
-}
-
-fn concat_floats(name: &str, chunks: &[ArrayRef]) -> Result<Vec<f64>, String> {
-    let mut v = Vec::new();
-    for c in chunks {
-        if c.data_type() != &DataType::Float64 {
-            return Err(format!(
-                "aggregate_records: {name} must be Float64, not {}",
-                c.data_type()
-            ));
-        }
-        v.extend(
-            c.as_primitive::<Float64Type>()
-                .iter()
-                .map(|x| x.unwrap_or(0.0)),
-        );
+        v.extend(c.as_primitive::<T>().iter().map(|x| x.unwrap_or_default()));
     }
     Ok(v)
 }
@@ -393,12 +381,12 @@ pub fn aggregate_records(
             let iv = INTS
                 .iter()
                 .zip(&ints)
-                .map(|(n, c)| concat_ints(n, c))
+                .map(|(n, c)| concat_primitive::<Int64Type>(n, c))
                 .collect::<Result<Vec<_>, _>>()?;
             let fv = FLOATS
                 .iter()
                 .zip(&floats)
-                .map(|(n, c)| concat_floats(n, c))
+                .map(|(n, c)| concat_primitive::<Float64Type>(n, c))
                 .collect::<Result<Vec<_>, _>>()?;
             let (s, d) = (concat_strs("saddr", &saddr)?, concat_strs("daddr", &daddr)?);
             let n = t.len();
