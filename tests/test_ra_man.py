@@ -9,7 +9,9 @@ flow columns), with and without a ``man`` filter, ``-n`` and ``-s`` lists.
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
+import struct
 import subprocess
 from pathlib import Path
 
@@ -50,9 +52,29 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     long = SHARED_PCAPS / LONG
     if long.exists():
         made["real-long"] = real_argus_file(long, out / "long.argus", "-M", "1")
+        # where argus -M 1 puts its status MARs depends on the wall clock: MARs placed among the
+        # first records and far in make -N ranges end before and after one every run
+        made["real-long-spliced"] = _splice_status_mar(made["real-long"], out / "spliced.argus", (5, 1000))
     if len(made) < 3:
         pytest.skip("too few corpus captures")
     return made
+
+
+def _splice_status_mar(path: Path, out: Path, before: tuple[int, ...]) -> Path:
+    """A copy of ``path`` with a status MAR (its opening MAR with cause Status) before the records
+    numbered ``before``."""
+    data = path.read_bytes()
+    starts: list[int] = []
+    pos = 0
+    while pos + 4 <= len(data):
+        starts.append(pos)
+        pos += struct.unpack_from(">H", data, pos + 2)[0] * 4
+    assert data[0] & 0xF0 == 0x80, f"{path}: no opening MAR"
+    assert len(starts) > max(before), f"{path}: too few records"
+    status = data[:1] + bytes([(data[1] & 0x0F) | 0x20]) + data[2:128]
+    cuts = [0, *(starts[k] for k in before), len(data)]
+    out.write_bytes(status.join(data[a:b] for a, b in itertools.pairwise(cuts)))
+    return out
 
 
 OPTIONS = [

@@ -744,6 +744,8 @@ def run(args: RaArgs, output_format: str | None) -> int:
                     opened = True
                 if pending and printer is not None:
                     frame = _mars_between(run, printer, frame, pending)
+                    if run.state.stop:
+                        break  # -N ended before a MAR: the rest of the batch is past it
                 run.batch(frame)
                 if run.state.stop:
                     break

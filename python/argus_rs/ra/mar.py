@@ -43,6 +43,8 @@ def read_mars(path: str) -> list[dict[str, object]]:
         if data[pos] & 0xF0 == 0x80 and pos + 128 <= len(data):
             (ss, su, ns, nu) = struct.unpack_from(">IIII", data, pos + 24)
             prk, brk = struct.unpack_from(">QQ", data, pos + 48)
+            # ra takes a START MAR's srcid from thisid (its argusid holds the cookie), the others' from argusid
+            srcid_at = 120 if data[pos + 1] & 0xF0 == 0x10 else 8
             records, _flows, dropped, queue, _output, clients, bufs, nbytes = struct.unpack_from(">8I", data, pos + 72)
             out.append(
                 {
@@ -53,7 +55,7 @@ def read_mars(path: str) -> list[dict[str, object]]:
                     "ltime": ss * 1_000_000 + su,
                     "state": _CAUSES.get(data[pos + 1] & 0xF0, "UNK"),
                     "cause": _CAUSE_WORDS.get(data[pos + 1] & 0xF0, "Error"),
-                    "srcid": ".".join(str(b) for b in data[pos + 120 : pos + 124]),
+                    "srcid": ".".join(str(b) for b in data[pos + srcid_at : pos + srcid_at + 4]),
                     "saddr": queue,
                     "sport": dropped,
                     "daddr": bufs,
