@@ -31,9 +31,19 @@ impl RawRecord {
 pub struct ArgusFileReader {
     name: String,
     inner: Box<dyn Read + Send>,
+    /// Input read ahead: the records are handed out as slices of it
+    /// (`buf[pos..end]` not handed out yet).
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
     offset: u64,
     done: bool,
+    /// The last record handed out: its offset, start in `buf` and length.
+    last: (u64, usize, usize),
 }
+
+/// Bytes read ahead at once (records are at most 256 KiB; a larger one grows it).
+const READ_AHEAD: usize = 1 << 18;
 
 impl ArgusFileReader {
     /// Open a file (`-` = stdin); compressed files are recognised by their
@@ -55,8 +65,12 @@ impl ArgusFileReader {
         ArgusFileReader {
             name: name.to_string(),
             inner,
+            buf: Vec::new(),
+            pos: 0,
+            end: 0,
             offset: 0,
             done: false,
+            last: (0, 0, 0),
         }
     }
 
@@ -84,15 +98,23 @@ impl ArgusFileReader {
     /// [`Self::next_record`] into a buffer the caller reuses (no allocation
     /// per record): the record's bytes replace `bytes`; its offset is returned.
     pub fn next_record_into(&mut self, bytes: &mut Vec<u8>) -> Result<Option<u64>, String> {
+        bytes.clear();
+        Ok(self.next_record_ref()?.map(|(offset, b)| {
+            bytes.extend_from_slice(b);
+            offset
+        }))
+    }
+
+    /// The next record's offset and bytes, as they lie in the read-ahead
+    /// buffer (no copy; valid until the next call).
+    pub fn next_record_ref(&mut self) -> Result<Option<(u64, &[u8])>, String> {
         if self.done {
             return Ok(None);
         }
         let at = self.offset;
         // the header, and at the stream start the START MAR's cookie too
         let want = if at == 0 { FIRST_HEAD_LEN } else { HEADER_LEN };
-        bytes.clear();
-        bytes.resize(want, 0);
-        let got = read_full(&mut self.inner, bytes).map_err(|e| self.io_fail(at, e))?;
+        let got = self.fill(want).map_err(|e| self.io_fail(at, e))?;
         if got == 0 {
             self.done = true;
             return Ok(None);
@@ -106,23 +128,48 @@ impl ArgusFileReader {
                 },
             ));
         }
-        bytes.truncate(got);
-        let n = record_len(at as usize, bytes).map_err(|kind| self.fail(at, kind))?;
-        let head = bytes.len();
-        bytes.resize(n, 0);
-        let got =
-            read_full(&mut self.inner, &mut bytes[head..]).map_err(|e| self.io_fail(at, e))?;
-        if got < n - head {
-            return Err(self.fail(
-                at,
-                ErrorKind::Truncated {
-                    need: n,
-                    have: head + got,
-                },
-            ));
+        let head = &self.buf[self.pos..self.pos + got.min(want)];
+        let n = record_len(at as usize, head).map_err(|kind| self.fail(at, kind))?;
+        let got = self.fill(n).map_err(|e| self.io_fail(at, e))?;
+        if got < n {
+            return Err(self.fail(at, ErrorKind::Truncated { need: n, have: got }));
         }
+        self.last = (at, self.pos, n);
+        self.pos += n;
         self.offset += n as u64;
-        Ok(Some(at))
+        Ok(self.last_record())
+    }
+
+    /// What the last [`Self::next_record_ref`] gave (`None` before the first record).
+    pub fn last_record(&self) -> Option<(u64, &[u8])> {
+        let (at, start, n) = self.last;
+        (n > 0).then(|| (at, &self.buf[start..start + n]))
+    }
+
+    /// At least `n` bytes unread in `buf` (fewer only where the input ends);
+    /// how many there are. Reads only until it has them, so that a pipe's
+    /// records come as soon as they are written.
+    fn fill(&mut self, n: usize) -> io::Result<usize> {
+        if self.end - self.pos >= n {
+            return Ok(self.end - self.pos);
+        }
+        if self.pos + n > self.buf.len() {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+            if n > self.buf.len() {
+                self.buf.resize(n.max(READ_AHEAD), 0);
+            }
+        }
+        while self.end - self.pos < n {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => break,
+                Ok(k) => self.end += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.end - self.pos)
     }
 
     fn io_fail(&mut self, at: u64, e: io::Error) -> String {
@@ -133,20 +180,6 @@ impl ArgusFileReader {
 
 fn display_name(path: &str) -> &str {
     if path == "-" { "(stdin)" } else { path }
-}
-
-/// Fill `buf` as far as the stream goes; the count read.
-fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 #[cfg(test)]

@@ -166,6 +166,10 @@ impl<R: Read> PeekBuf<R> {
 
 impl<R: Read> Read for PeekBuf<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        // a caller with a larger buffer of its own reads straight into it (one copy less)
+        if self.pos == self.end && out.len() >= self.buf.len() {
+            return self.inner.read(out);
+        }
         let n = {
             let have = self.fill_buf()?;
             let n = have.len().min(out.len());

@@ -10,12 +10,13 @@
 //! the projected columns are built for the records that pass.
 
 use crate::batch::{BatchBuilder, Projection, shown_of};
-use crate::filter::{RecordFilter, far_matches};
+use crate::filter::{RecordFilter, far_matches, is_flow};
 use crate::scan::poisoned;
 use argus_capture::argus_file::ArgusFileReader;
-use argus_core::filter::Node;
+use argus_core::filter::{KeyProbe, Node};
 use argus_format::Far;
 use argus_format::map::flow_from_far;
+use argus_format::map::key::record_key;
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use pyo3::exceptions::PyValueError;
@@ -45,7 +46,7 @@ struct Counters {
     mars: u64,
 }
 
-/// The reading side: files in turn, one reused record buffer.
+/// The reading side: files in turn, each record a slice of its read-ahead buffer.
 struct Reader {
     paths: Vec<String>,
     next: usize,
@@ -54,10 +55,10 @@ struct Reader {
 }
 
 impl Reader {
-    /// The next record of any input into `buf` (its byte offset); `None`
+    /// The next record of any input (its byte offset and bytes); `None`
     /// once every input is done. Open and read errors are noted and the
     /// next file is read.
-    fn next_record(&mut self, buf: &mut Vec<u8>) -> Option<u64> {
+    fn next_record(&mut self) -> Option<(u64, &[u8])> {
         loop {
             if self.file.is_none() {
                 let path = self.paths.get(self.next)?;
@@ -74,8 +75,9 @@ impl Reader {
                 }
             }
             let file = self.file.as_mut()?;
-            match file.next_record_into(buf) {
-                Ok(Some(offset)) => return Some(offset),
+            match file.next_record_ref() {
+                // (looked up again: the borrow checker cannot yet return a borrow taken in a loop)
+                Ok(Some(_)) => return self.file.as_ref()?.last_record(),
                 Ok(None) => self.file = None,
                 Err(e) => {
                     self.note(|c| c.errors.push(e));
@@ -92,11 +94,6 @@ impl Reader {
     }
 }
 
-/// A flow record: FAR, NetFlow-derived or event record (what ra prints).
-fn is_flow(bytes: &[u8]) -> bool {
-    matches!(bytes.first().map(|b| b & 0xf0), Some(0x10 | 0x30 | 0x40))
-}
-
 /// The worker: read, test, build, send, until the inputs end, the receiver
 /// is gone or `cancel` is set.
 fn work(
@@ -108,11 +105,10 @@ fn work(
     cancel: Arc<AtomicBool>,
     tx: SyncSender<RecordBatch>,
 ) {
-    let mut buf = Vec::new();
     let mut builder = BatchBuilder::new(rows, &projection);
     // ra's `offset` field: each row's byte offset in its file (an extra last column)
     let mut at: Option<Vec<u64>> = offsets.then(Vec::new);
-    let decode = projection.needs_decode() || filter.is_some();
+    let mut probe = KeyProbe::new();
     let (mut records, mut filtered_out, mut mars) = (0u64, 0u64, 0u64);
     let publish = |reader: &Reader, records: &mut u64, filtered: &mut u64, mars: &mut u64| {
         reader.note(|c| {
@@ -121,27 +117,36 @@ fn work(
             c.mars += std::mem::take(mars);
         })
     };
-    while let Some(offset) = reader.next_record(&mut buf) {
+    while let Some((offset, bytes)) = reader.next_record() {
         if cancel.load(Ordering::Relaxed) {
             return;
         }
-        if !is_flow(&buf) {
+        if !is_flow(bytes) {
             mars += 1;
             continue;
         }
         records += 1;
-        if decode {
-            let far = Far::decode_values(&buf, offset as usize);
+        // the flow key alone settles most filters: no record is typed for those
+        let decided = filter
+            .as_ref()
+            .map(|node| probe.decide(node, &record_key(bytes)));
+        if decided == Some(Some(false)) {
+            filtered_out += 1;
+            continue;
+        }
+        let undecided = decided == Some(None);
+        if projection.needs_decode() || undecided {
+            let far = Far::decode_values(bytes, offset as usize);
             let mut r = flow_from_far(&far);
-            if let Some(node) = &filter
+            if let Some(node) = filter.as_ref().filter(|_| undecided)
                 && !far_matches(node, &far, &mut r)
             {
                 filtered_out += 1;
                 continue;
             }
-            builder.push(&r, &buf, shown_of(&far));
+            builder.push(&r, bytes, shown_of(&far));
         } else {
-            builder.push_record(&buf);
+            builder.push_record(bytes);
         }
         if let Some(at) = at.as_mut() {
             at.push(offset);

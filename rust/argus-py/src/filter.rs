@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use crate::binary::binary_values;
 use argus_core::filter::{
-    AddrProto, Dir, Family, Field, Keyword, Node, Op, PortProto, Prim, ProtoQual, Value,
+    AddrProto, Dir, Family, Field, KeyProbe, Keyword, Node, Op, PortProto, Prim, ProtoQual, Value,
 };
 use argus_core::flow::key::KeyKind;
 use argus_core::record::{AppClass, FlowRecord};
 use argus_format::Far;
 use argus_format::dsr::Dsr;
+use argus_format::map::key::record_key;
 use arrow_array::{Array, BooleanArray};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -181,7 +182,7 @@ fn node(t: &Bound<'_, PyAny>) -> PyResult<Node> {
 /// A flow record from FAR bytes, as the filter needs it (see [`filter_view`]).
 /// `None` for bytes that are not a flow record.
 fn record(b: &[u8]) -> Option<FlowRecord> {
-    if b.len() < 4 || !matches!(b[0] & 0xf0, 0x10 | 0x30 | 0x40) {
+    if !is_flow(b) {
         return None;
     }
     let far = Far::decode_values(b, 0);
@@ -224,8 +225,26 @@ pub(crate) fn far_matches(node: &Node, far: &Far, r: &mut FlowRecord) -> bool {
     pass
 }
 
+/// Does the record (FAR bytes) pass `node`? The flow key is tried first
+/// (most records are settled by it, without typing the record); `None` for
+/// bytes that are not a flow record.
+pub(crate) fn record_matches(node: &Node, probe: &mut KeyProbe, b: &[u8]) -> Option<bool> {
+    if !is_flow(b) {
+        return None;
+    }
+    probe
+        .decide(node, &record_key(b))
+        .or_else(|| record(b).map(|r| node.matches(&r)))
+}
+
+/// A flow record: FAR, NetFlow-derived or event record (what ra prints).
+pub(crate) fn is_flow(b: &[u8]) -> bool {
+    b.len() >= 4 && matches!(b[0] & 0xf0, 0x10 | 0x30 | 0x40)
+}
+
 fn eval_all(node: &Node, a: &dyn Array) -> Result<BooleanArray, String> {
-    let one = |v: Option<&[u8]>| v.and_then(|b| record(b).map(|r| node.matches(&r)));
+    let mut probe = KeyProbe::new();
+    let one = |v: Option<&[u8]>| v.and_then(|b| record_matches(node, &mut probe, b));
     let values = binary_values(a).ok_or_else(|| {
         format!(
             "RecordFilter.mask: expected a binary array of Argus records, got {}",
@@ -257,7 +276,7 @@ impl RecordFilter {
 
     /// Does one record (FAR bytes) pass? None when the bytes are not a flow record.
     fn matches(&self, record_bytes: &[u8]) -> Option<bool> {
-        record(record_bytes).map(|r| self.node.matches(&r))
+        record_matches(&self.node, &mut KeyProbe::new(), record_bytes)
     }
 
     fn __repr__(&self) -> String {

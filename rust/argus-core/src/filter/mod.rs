@@ -32,11 +32,13 @@
 //! See each module for what [`FlowRecord`] cannot tell (and how it is decided).
 
 mod addr;
+mod by_key;
 mod keyword;
 mod numeric;
 mod view;
 
 use crate::record::FlowRecord;
+pub use by_key::KeyProbe;
 use view::View;
 
 /// `src`, `dst`, `src or dst`, `src and dst`, or no qualifier.

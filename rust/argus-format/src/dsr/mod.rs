@@ -79,6 +79,7 @@ impl DsrHeader {
         }
     }
     /// Length in words as `ra` computes it while walking a record.
+    #[inline]
     pub fn decode(b: &[u8]) -> Self {
         let (dtype, subtype) = (b[0], b[1]);
         let (qual, len) = if dtype & dtype::IMMEDIATE != 0 {

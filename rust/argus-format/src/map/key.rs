@@ -214,14 +214,18 @@ pub fn flow_dsr(r: &FlowRecord) -> FlowDsr {
 /// The key a FLOW DSR describes, in the initiator's orientation (REVERSE
 /// undone, as `ra` does), and whether the DSR carried REVERSE.
 pub fn flow_key(f: &FlowDsr) -> (FlowKey, bool) {
-    let b = &f.body;
+    key_of(f.subtype, f.qual, &f.body)
+}
+
+/// [`flow_key`] of a FLOW DSR's subtype, qualifier and body bytes.
+fn key_of(st: u8, q: u8, b: &[u8]) -> (FlowKey, bool) {
     let mut k = FlowKey::default();
-    let rev = f.reversed();
+    let rev = st & subtype::REVERSE != 0;
     let get = |at: usize, n: usize| -> &[u8] { b.get(at..at + n).unwrap_or(&[0; 16][..n]) };
     let w2 = |at: usize| -> [u8; 2] { [get(at, 2)[0], get(at, 2)[1]] };
     let put4 = |dst: &mut [u8; 16], at: usize| dst[..4].copy_from_slice(get(at, 4));
-    match (f.form(), f.addr_type()) {
-        (subtype::CLASSIC5TUPLE, qual::IPV4) if f.qual & qual::FRAGMENT != 0 => {
+    match (st & 0x3f, q & 0x1f) {
+        (subtype::CLASSIC5TUPLE, qual::IPV4) if q & qual::FRAGMENT != 0 => {
             k.kind = KeyKind::Ipv4Frag;
             put4(&mut k.a, 0);
             put4(&mut k.b, 4);
@@ -264,14 +268,14 @@ pub fn flow_key(f: &FlowDsr) -> (FlowKey, bool) {
                         k.pb = u16::from_le_bytes(dp);
                     }
                     let m = w2(14);
-                    if p == UDP && (k.pa == 53 || k.pb == 53) && f.qual & qual::MASKLEN == 0 {
+                    if p == UDP && (k.pa == 53 || k.pb == 53) && q & qual::MASKLEN == 0 {
                         k.aux = u32::from(u16::from_le_bytes(m)) | DNS_TXID;
                     }
                 }
             }
         }
         (subtype::CLASSIC5TUPLE, qual::IPV6) => {
-            k.kind = if f.qual & qual::FRAGMENT != 0 {
+            k.kind = if q & qual::FRAGMENT != 0 {
                 KeyKind::Ipv6Frag
             } else {
                 KeyKind::Ipv6
@@ -354,4 +358,26 @@ pub fn flow_key(f: &FlowDsr) -> (FlowKey, bool) {
         }
     }
     (k, rev)
+}
+
+/// The flow key `flow_from_far` gives a record (`record`: one whole flow
+/// record, header included), read from its FLOW DSR without typing the
+/// others. The DSRs are walked as `Far::decode` walks them (a bad length
+/// stops the walk; the last FLOW DSR wins); no FLOW DSR gives the default key.
+pub fn record_key(record: &[u8]) -> FlowKey {
+    let body = record.get(crate::header::HEADER_LEN..).unwrap_or(&[]);
+    let mut key = FlowKey::default();
+    let mut at = 0;
+    while body.len() - at >= 4 {
+        let h = crate::dsr::DsrHeader::decode(&body[at..]);
+        let n = usize::from(h.len) * 4;
+        if n == 0 || at + n > body.len() {
+            break;
+        }
+        if h.dtype == crate::dsr::dtype::FLOW {
+            key = key_of(h.subtype, h.qual, &body[at + 4..at + n]).0;
+        }
+        at += n;
+    }
+    key
 }
