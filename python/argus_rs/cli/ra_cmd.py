@@ -471,8 +471,8 @@ def _read_plan(
         wanted.update(("stime", "ltime"))
     if config.summary:
         wanted.update(("pkts", "bytes"))
-    # a batch needs a column to have rows: seq is the cheapest
-    read.columns = [c for c in record_columns() if c in wanted] or ["seq"]
+    # none wanted (-q, or only the match count): batches of rows without columns, no record decoded
+    read.columns = [c for c in record_columns() if c in wanted]
     return read
 
 
