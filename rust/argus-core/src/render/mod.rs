@@ -187,12 +187,19 @@ pub fn flags(r: &FlowRecord) -> String {
     }
     if let Some(st) = r.tcp_status {
         use crate::flow::tcp::*;
-        f[3] = if st & SRC_PKTS_RETRANS != 0 && st & DST_PKTS_RETRANS != 0 {
+        // ra 3.0.8 gives an IPv6 TCP flow a letter here only when the source's
+        // own status word has a retransmission, and no out-of-order letter
+        let v6 = matches!(r.key.kind, KeyKind::Ipv6 | KeyKind::Ipv6Frag);
+        f[3] = if v6 && r.src.tcp_seq.status & PKTS_RETRANS == 0 {
+            ' '
+        } else if st & SRC_PKTS_RETRANS != 0 && st & DST_PKTS_RETRANS != 0 {
             '*'
         } else if st & SRC_PKTS_RETRANS != 0 {
             's'
         } else if st & DST_PKTS_RETRANS != 0 {
             'd'
+        } else if v6 {
+            ' '
         } else if st & SRC_OUTOFORDER != 0 && st & DST_OUTOFORDER != 0 {
             '&'
         } else if st & SRC_OUTOFORDER != 0 {
@@ -327,7 +334,7 @@ pub fn jitter_ms(d: &DirMetrics) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{dir, ports, proto, protocols, state};
+    use super::{dir, flags, ports, proto, protocols, state};
     use crate::flow::key::KeyKind;
     use crate::record::FlowRecord;
 
@@ -370,5 +377,24 @@ mod tests {
         r.key.proto = 132;
         r.key.pa = 2905;
         assert_eq!(ports(&r), (None, None));
+    }
+
+    #[test]
+    fn ipv6_tcp_retransmission_letter_needs_the_source_status() {
+        use crate::flow::tcp::{DST_OUTOFORDER, DST_PKTS_RETRANS, PKTS_RETRANS, SRC_PKTS_RETRANS};
+        let mut r = FlowRecord::default();
+        r.key.kind = KeyKind::Ipv6;
+        r.key.proto = 6;
+        r.tcp_status = Some(DST_PKTS_RETRANS);
+        assert_eq!(&flags(&r)[3..4], " ", "ra 3.0.8 prints no 'd' for IPv6");
+        r.tcp_status = Some(DST_OUTOFORDER);
+        assert_eq!(&flags(&r)[3..4], " ");
+        r.src.tcp_seq.status = PKTS_RETRANS;
+        r.tcp_status = Some(SRC_PKTS_RETRANS);
+        assert_eq!(&flags(&r)[3..4], "s");
+        r.key.kind = KeyKind::Ipv4;
+        r.src.tcp_seq.status = 0;
+        r.tcp_status = Some(DST_PKTS_RETRANS);
+        assert_eq!(&flags(&r)[3..4], "d");
     }
 }
