@@ -9,12 +9,14 @@ samples/demo.pcap (made by argus-rs's sensor) repeated, in order, to --records r
 one Argus 3 stream in bench/data/ (reused while it exists).  Each case runs ours and real ra with
 the same arguments, standard output to /dev/null, TZ=UTC, and prints wall seconds and CPU
 seconds (user + sys of the process, best of --repeat) and the ratios real / ours (above 1: ours
-is faster).  Not part of ``make test``.
+is faster); --check runs each case once more and says whether the two outputs are identical.
+Not part of ``make test``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -83,12 +85,24 @@ def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
     return best_wall, best_cpu
 
 
+def digest(cmd: list[str]) -> str:
+    """SHA-256 of the command's standard output (TZ=UTC), for --check."""
+    h = hashlib.sha256()
+    env = {**os.environ, "TZ": "UTC"}
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env) as proc:
+        assert proc.stdout is not None
+        for chunk in iter(lambda: proc.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--records", type=int, default=10_000_000, help="records to generate (default 10 M)")
     ap.add_argument("--file", help="an existing Argus record file instead (also: BENCH_RECORDS)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per command; the best is shown")
     ap.add_argument("--cases", nargs="*", help="only the cases whose label contains one of these words")
+    ap.add_argument("--check", action="store_true", help="run each case once more to compare the outputs")
     a = ap.parse_args()
 
     given = a.file or os.environ.get("BENCH_RECORDS") or ""
@@ -105,16 +119,19 @@ def main() -> int:
     print()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times suffer when it is high)")
     print()
-    print("| case | ours wall s | real wall s | real / ours (wall) | ours CPU s | real CPU s | real / ours (CPU) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    head = "| case | ours wall s | real wall s | real / ours (wall) | ours CPU s | real CPU s | real / ours (CPU) |"
+    print(head + (" output |" if a.check else ""))
+    print("|---|---:|---:|---:|---:|---:|---:|" + ("---|" if a.check else ""))
     cases = [c for c in CASES if not a.cases or any(k in c[0] for k in a.cases)]
     for label, args in cases:
         wall, cpu = timed([*ours, "-X", "-r", str(path), *args], a.repeat)
         rwall, rcpu = timed([real, "-X", "-r", str(path), *args], a.repeat) if real else (float("nan"), float("nan"))
-        print(
-            f"| {label} | {wall:.2f} | {rwall:.2f} | {rwall / wall:.2f} | {cpu:.2f} | {rcpu:.2f} | {rcpu / cpu:.2f} |",
-            flush=True,
-        )
+        same = ""
+        if a.check and real:
+            ok = digest([*ours, "-X", "-r", str(path), *args]) == digest([real, "-X", "-r", str(path), *args])
+            same = " identical |" if ok else " DIFFERS |"
+        ratios = f"{rwall:.2f} | {rwall / wall:.2f} | {cpu:.2f} | {rcpu:.2f} | {rcpu / cpu:.2f}"
+        print(f"| {label} | {wall:.2f} | {ratios} |{same}", flush=True)
     return 0
 
 
