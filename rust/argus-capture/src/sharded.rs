@@ -13,6 +13,9 @@
 //! each worker owning an [`Engine`] that finishes the work
 //! ([`Engine::process_decoded`]). Up to [`ROUNDS_IN_FLIGHT`] rounds are under
 //! way; batch buffers go back and forth, so no allocation is made per packet.
+//! The records come back in the same buffers and reach the writer as they
+//! are (a vector swap, not a move per record); a worker prefetches the
+//! headers of the frames a few ahead, which the reader wrote on another core.
 //!
 //! Time: the reader runs the engine's sweep schedule ([`SweepClock`]) over
 //! all frames; each frame carries the global packet clock before it and
@@ -116,28 +119,50 @@ impl Batch {
             linktype: pkt.linktype,
         }
     }
+}
 
-    fn packet<'a>(&'a self, f: &Frame) -> RawPacket<'a> {
-        RawPacket {
-            ts_usec: f.ts_usec,
-            wire_len: f.wire_len,
-            linktype: f.linktype,
-            data: &self.data[f.start as usize..(f.start + f.len) as usize],
-        }
+fn packet<'a>(data: &'a [u8], f: &Frame) -> RawPacket<'a> {
+    RawPacket {
+        ts_usec: f.ts_usec,
+        wire_len: f.wire_len,
+        linktype: f.linktype,
+        data: &data[f.start as usize..(f.start + f.len) as usize],
     }
 }
 
+/// A round's work for one shard, and on the way back what it made. The
+/// buffers go back and forth with their capacity: no allocation per round.
 #[derive(Default)]
 struct Batch {
     items: Vec<Item>,
     data: Vec<u8>,
+    /// Out: the records, in the order the engine made them.
+    records: Vec<FlowRecord>,
+    /// Out: (index of the first record, epoch) for each run of records
+    /// made in one epoch (`ordered` needs the epochs).
+    epochs: Vec<(usize, u64)>,
+    /// Out, with [`Msg::Encode`]: the records' FARs, one after the other.
+    encoded: Encoded,
 }
 
 impl Batch {
     fn clear(&mut self) {
         self.items.clear();
         self.data.clear();
+        self.records.clear();
+        self.epochs.clear();
+        self.encoded.clear();
     }
+}
+
+/// Records collected from one shard's reply, handed on as they are: the
+/// writer usually takes the whole vector (a swap, no record moved).
+struct Chunk {
+    records: VecDeque<FlowRecord>,
+    encoded: Encoded,
+    /// Encoded entries and bytes already taken.
+    enc_pos: usize,
+    byte_pos: usize,
 }
 
 enum Msg {
@@ -150,9 +175,6 @@ enum Msg {
 
 struct Reply {
     batch: Batch,
-    records: Vec<(u64, FlowRecord)>,
-    /// With [`Msg::Encode`]: the records' FARs, one after the other.
-    encoded: Encoded,
     stats: EngineStats,
     open: usize,
 }
@@ -198,7 +220,12 @@ pub struct ShardedEngine {
     in_flight: VecDeque<InFlight>,
     clock: SweepClock,
     epoch: u64,
-    out: VecDeque<FlowRecord>,
+    out: VecDeque<Chunk>,
+    /// Records in `out` not yet taken.
+    pending: usize,
+    /// Emptied record vectors, for the next rounds.
+    spare_records: Vec<Vec<FlowRecord>>,
+    spare_encoded: Vec<Encoded>,
     /// `ordered`: records of epochs not yet complete.
     held: Vec<(u64, FlowRecord)>,
     renumber: HashMap<u32, u32>,
@@ -208,10 +235,6 @@ pub struct ShardedEngine {
     scratch: Box<Decoded>,
     /// The shards encode the records ([`ShardedEngine::encode_with`]).
     encoding: bool,
-    /// Encoded `out`: `out_bytes[out_pos..]` and one entry per record.
-    out_bytes: Vec<u8>,
-    out_pos: usize,
-    out_enc: VecDeque<(u32, Option<u32>)>,
 }
 
 impl ShardedEngine {
@@ -249,15 +272,15 @@ impl ShardedEngine {
             clock: SweepClock::default(),
             epoch: 0,
             out: VecDeque::new(),
+            pending: 0,
+            spare_records: Vec::new(),
+            spare_encoded: Vec::new(),
             held: Vec::new(),
             renumber: HashMap::new(),
             next_seq: 1,
             finished: false,
             scratch: Box::default(),
             encoding: false,
-            out_bytes: Vec::new(),
-            out_pos: 0,
-            out_enc: VecDeque::new(),
         }
     }
 
@@ -293,18 +316,11 @@ impl ShardedEngine {
     }
 
     pub fn pending_records(&self) -> usize {
-        self.out.len()
+        self.pending
     }
 
     pub fn take_records(&mut self, into: &mut Vec<FlowRecord>, max: usize) {
-        let n = self.out.len().min(max);
-        into.extend(self.out.drain(..n));
-        if self.encoding {
-            for (len, _) in self.out_enc.drain(..n) {
-                self.out_pos += len as usize;
-            }
-            self.compact();
-        }
+        self.take(into, None, max);
     }
 
     /// Let the shards encode their records (not in the `ordered` order,
@@ -327,26 +343,56 @@ impl ShardedEngine {
     /// [`ShardedEngine::take_records`] with the records' encoded FARs
     /// appended to `enc` (after [`ShardedEngine::encode_with`]).
     pub fn take_encoded(&mut self, into: &mut Vec<FlowRecord>, enc: &mut Encoded, max: usize) {
-        let n = self.out.len().min(max);
-        into.extend(self.out.drain(..n));
-        for e in self.out_enc.drain(..n) {
-            let end = self.out_pos + e.0 as usize;
-            enc.bytes
-                .extend_from_slice(&self.out_bytes[self.out_pos..end]);
-            enc.records.push(e);
-            self.out_pos = end;
-        }
-        self.compact();
+        self.take(into, Some(enc), max);
     }
 
-    /// Drop the encoded bytes already taken.
-    fn compact(&mut self) {
-        if self.out_pos == self.out_bytes.len() {
-            self.out_bytes.clear();
-            self.out_pos = 0;
-        } else if self.out_pos > 1 << 20 && self.out_pos * 2 > self.out_bytes.len() {
-            self.out_bytes.drain(..self.out_pos);
-            self.out_pos = 0;
+    /// Up to `max` records (and their FARs). A whole chunk into empty
+    /// vectors is a swap: the writer gets the shard's vectors and the
+    /// shards get the writer's emptied ones for a later round.
+    fn take(&mut self, into: &mut Vec<FlowRecord>, mut enc: Option<&mut Encoded>, max: usize) {
+        let mut left = max;
+        while left > 0 {
+            let Some(c) = self.out.front_mut() else {
+                break;
+            };
+            let n = c.records.len().min(left);
+            let untouched = c.enc_pos == 0 && c.byte_pos == 0;
+            let enc_empty = enc.as_ref().is_none_or(|e| e.records.is_empty());
+            if n == c.records.len() && untouched && into.is_empty() && enc_empty {
+                let mut c = self.out.pop_front().expect("front chunk");
+                let mut v: Vec<FlowRecord> = c.records.into();
+                std::mem::swap(into, &mut v);
+                v.clear();
+                self.spare_records.push(v);
+                if let Some(e) = enc.as_mut() {
+                    std::mem::swap(*e, &mut c.encoded);
+                }
+                c.encoded.clear();
+                self.spare_encoded.push(c.encoded);
+                self.pending -= n;
+                // one chunk per call: the next goes into the next empty vectors
+                return;
+            }
+            into.extend(c.records.drain(..n));
+            if self.encoding {
+                let entries = &c.encoded.records[c.enc_pos..c.enc_pos + n];
+                let bytes: usize = entries.iter().map(|(len, _)| *len as usize).sum();
+                if let Some(e) = enc.as_mut() {
+                    e.records.extend_from_slice(entries);
+                    e.bytes
+                        .extend_from_slice(&c.encoded.bytes[c.byte_pos..c.byte_pos + bytes]);
+                }
+                c.enc_pos += n;
+                c.byte_pos += bytes;
+            }
+            self.pending -= n;
+            left -= n;
+            if c.records.is_empty() {
+                let mut c = self.out.pop_front().expect("front chunk");
+                self.spare_records.push(Vec::from(c.records));
+                c.encoded.clear();
+                self.spare_encoded.push(c.encoded);
+            }
         }
     }
 
@@ -461,15 +507,36 @@ impl ShardedEngine {
             self.workers[i].stats = reply.stats;
             self.workers[i].open = reply.open;
             let mut batch = reply.batch;
+            if self.ordered {
+                let runs = std::mem::take(&mut batch.epochs);
+                let mut records = batch.records.drain(..);
+                for (k, &(first, epoch)) in runs.iter().enumerate() {
+                    let end = runs.get(k + 1).map_or(usize::MAX, |r| r.0);
+                    let len = end.saturating_sub(first);
+                    self.held
+                        .extend(records.by_ref().take(len).map(|r| (epoch, r)));
+                }
+                drop(records);
+                batch.epochs = runs;
+            } else if !batch.records.is_empty() {
+                let records = std::mem::replace(
+                    &mut batch.records,
+                    self.spare_records.pop().unwrap_or_default(),
+                );
+                let encoded = std::mem::replace(
+                    &mut batch.encoded,
+                    self.spare_encoded.pop().unwrap_or_default(),
+                );
+                self.pending += records.len();
+                self.out.push_back(Chunk {
+                    records: records.into(),
+                    encoded,
+                    enc_pos: 0,
+                    byte_pos: 0,
+                });
+            }
             batch.clear();
             self.spare.push(batch);
-            if self.ordered {
-                self.held.extend(reply.records);
-            } else {
-                self.out.extend(reply.records.into_iter().map(|(_, r)| r));
-                self.out_bytes.extend_from_slice(&reply.encoded.bytes);
-                self.out_enc.extend(reply.encoded.records);
-            }
         }
         if self.ordered {
             self.release(round.epoch_after);
@@ -486,6 +553,7 @@ impl ShardedEngine {
             .partition(|(e, _)| *e < epoch);
         self.held = rest;
         done.sort_by(|(ea, a), (eb, b)| ea.cmp(eb).then_with(|| order_key(a).cmp(&order_key(b))));
+        let mut records = VecDeque::with_capacity(done.len());
         for (_, mut r) in done {
             r.seq = match self.renumber.get(&r.seq) {
                 Some(&s) => s,
@@ -496,8 +564,15 @@ impl ShardedEngine {
                     s
                 }
             };
-            self.out.push_back(r);
+            records.push_back(r);
         }
+        self.pending += records.len();
+        self.out.push_back(Chunk {
+            records,
+            encoded: Encoded::default(),
+            enc_pos: 0,
+            byte_pos: 0,
+        });
     }
 
     /// End of input: every shard reports its flows.
@@ -576,21 +651,29 @@ fn order_key(
 
 /// A worker: its shard's engine, round after round.
 fn work(mut engine: Engine, rx: Receiver<Msg>, tx: Sender<Reply>) {
-    let mut taken: Vec<FlowRecord> = Vec::new();
     let mut d: Box<Decoded> = Box::default();
     let mut encode: Option<WriteOptions> = None;
     for msg in rx {
-        let mut records: Vec<(u64, FlowRecord)> = Vec::new();
-        let batch = match msg {
+        let mut batch = match msg {
             Msg::Encode(opts) => {
                 encode = Some(opts);
                 continue;
             }
-            Msg::Round(batch) => {
-                let mut epoch = batch.items.first().map_or(0, |i| i.epoch);
-                for item in &batch.items {
+            Msg::Round(mut batch) => {
+                let Batch {
+                    items,
+                    data,
+                    records,
+                    epochs,
+                    ..
+                } = &mut batch;
+                let mut epoch = items.first().map_or(0, |i| i.epoch);
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(ahead) = items.get(i + PREFETCH_AHEAD) {
+                        prefetch_frame(data, &ahead.what);
+                    }
                     if item.epoch != epoch {
-                        drain(&mut engine, &mut taken, &mut records, epoch);
+                        drain(&mut engine, records, epochs, epoch);
                         epoch = item.epoch;
                     }
                     if item.clock != NO_CLOCK {
@@ -598,16 +681,16 @@ fn work(mut engine: Engine, rx: Receiver<Msg>, tx: Sender<Reply>) {
                     }
                     match item.what {
                         What::Packet(f) => {
-                            let _ = engine.process(&batch.packet(&f));
+                            let _ = engine.process(&packet(data, &f));
                         }
                         What::IcmpError(f) => {
-                            let _ = decode::decode(&batch.packet(&f), &mut d);
+                            let _ = decode::decode(&packet(data, &f), &mut d);
                             engine.annotate_icmp_error(&d);
                         }
                         What::Tick(now) => engine.advance_clock(now),
                     }
                 }
-                drain(&mut engine, &mut taken, &mut records, epoch);
+                drain(&mut engine, records, epochs, epoch);
                 batch
             }
             Msg::Finish(shutdown, epoch) => {
@@ -616,13 +699,16 @@ fn work(mut engine: Engine, rx: Receiver<Msg>, tx: Sender<Reply>) {
                 } else {
                     engine.finish();
                 }
-                drain(&mut engine, &mut taken, &mut records, epoch);
-                Batch::default()
+                let mut batch = Batch::default();
+                drain(&mut engine, &mut batch.records, &mut batch.epochs, epoch);
+                batch
             }
         };
-        let mut encoded = Encoded::default();
         if let Some(opts) = &encode {
-            for (_, r) in &records {
+            let Batch {
+                records, encoded, ..
+            } = &mut batch;
+            for r in records.iter() {
                 let start = encoded.bytes.len();
                 let window = argus_format::writer::encode_flow(r, opts, &mut encoded.bytes);
                 encoded
@@ -632,8 +718,6 @@ fn work(mut engine: Engine, rx: Receiver<Msg>, tx: Sender<Reply>) {
         }
         let reply = Reply {
             batch,
-            records,
-            encoded,
             stats: engine.stats(),
             open: engine.open_flows(),
         };
@@ -643,16 +727,45 @@ fn work(mut engine: Engine, rx: Receiver<Msg>, tx: Sender<Reply>) {
     }
 }
 
+/// Frames ahead of the one processed whose headers are fetched early.
+const PREFETCH_AHEAD: usize = 8;
+
+/// The reader wrote the frame on another core: ask for its first two
+/// cache lines (the headers the decoder reads) before they are needed, so
+/// that the transfer overlaps the work on the frames before it.
+#[inline]
+fn prefetch_frame(data: &[u8], what: &What) {
+    let (What::Packet(f) | What::IcmpError(f)) = what else {
+        return;
+    };
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let start = f.start as usize;
+        let end = start + (f.len as usize).min(128);
+        for at in (start..end).step_by(64) {
+            if let Some(b) = data.get(at) {
+                // SAFETY: a prefetch is a hint; the address is in `data`.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(b).cast::<i8>()) };
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, f);
+}
+
+/// Move the engine's pending records to the round's output, as made in `epoch`.
 fn drain(
     engine: &mut Engine,
-    taken: &mut Vec<FlowRecord>,
-    records: &mut Vec<(u64, FlowRecord)>,
+    records: &mut Vec<FlowRecord>,
+    epochs: &mut Vec<(usize, u64)>,
     epoch: u64,
 ) {
     if engine.pending_records() == 0 {
         return;
     }
-    taken.clear();
-    engine.take_records(taken, usize::MAX);
-    records.extend(taken.drain(..).map(|r| (epoch, r)));
+    if epochs.last().map(|e| e.1) != Some(epoch) {
+        epochs.push((records.len(), epoch));
+    }
+    engine.take_records(records, usize::MAX);
 }
