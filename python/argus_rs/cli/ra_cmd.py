@@ -549,7 +549,6 @@ class _Run:
         import polars as pl
 
         state = self.state
-        state.fars += frame.height
         if self.record_filter is not None and self.read.record_filter is None:
             matched = pl.Series(self.record_filter.mask(frame.get_column("record"))).fill_null(False)
         else:
@@ -561,6 +560,8 @@ class _Run:
         if self.reject is not None:
             _write(self.reject, frame.filter(~matched))
         frame, keep, stop = self._input_window(frame, matched)
+        # the flow records ra reads: it stops at -N's end, the rest of the file is not counted
+        state.fars += frame.height
         if self.time_range is not None and frame.height:
             keep = keep & self.time_range.mask(frame)
         selected = frame.filter(keep)
@@ -749,6 +750,9 @@ def run(args: RaArgs, output_format: str | None) -> int:
                 run.batch(frame)
                 if run.state.stop:
                     break
+            if run.state.stop and opened:
+                # -N ended in this file: ra read its opening MAR (counted twice) and those it printed
+                state.mars = mars_before + 2 + state.mars_between
             if not run.state.stop:
                 mars = state.mars - mars_before
                 if not opened and (mars or state.file_records):
