@@ -10,13 +10,12 @@
 //! the projected columns are built for the records that pass.
 
 use crate::batch::{BatchBuilder, Projection, shown_of};
-use crate::filter::{RecordFilter, far_matches, is_flow};
+use crate::filter::{RecordFilter, far_matches, is_flow, key_decides};
 use crate::scan::poisoned;
 use argus_capture::argus_file::ArgusFileReader;
 use argus_core::filter::{KeyProbe, Node};
 use argus_format::Far;
 use argus_format::map::flow_from_far;
-use argus_format::map::key::record_key;
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use pyo3::exceptions::PyValueError;
@@ -129,7 +128,7 @@ fn work(
         // the flow key alone settles most filters: no record is typed for those
         let decided = filter
             .as_ref()
-            .map(|node| probe.decide(node, &record_key(bytes)));
+            .map(|node| key_decides(node, &mut probe, bytes));
         if decided == Some(Some(false)) {
             filtered_out += 1;
             continue;

@@ -6,13 +6,15 @@ use std::sync::Arc;
 
 use crate::binary::binary_values;
 use argus_core::filter::{
-    AddrProto, Dir, Family, Field, KeyProbe, Keyword, Node, Op, PortProto, Prim, ProtoQual, Value,
+    AddrProto, Dir, Family, Field, KeyProbe, KeyVerdict, Keyword, Node, Op, PortProto, Prim,
+    ProtoQual, Value,
 };
 use argus_core::flow::key::KeyKind;
 use argus_core::record::{AppClass, FlowRecord};
 use argus_format::Far;
 use argus_format::dsr::Dsr;
 use argus_format::map::key::record_key;
+use argus_format::map::turn_facts;
 use arrow_array::{Array, BooleanArray};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -232,9 +234,18 @@ pub(crate) fn record_matches(node: &Node, probe: &mut KeyProbe, b: &[u8]) -> Opt
     if !is_flow(b) {
         return None;
     }
-    probe
-        .decide(node, &record_key(b))
-        .or_else(|| record(b).map(|r| node.matches(&r)))
+    key_decides(node, probe, b).or_else(|| record(b).map(|r| node.matches(&r)))
+}
+
+/// The answer of the flow key (with, for records ra may turn around, the
+/// few DSRs that decide the turn), when it settles `node` for the record
+/// `b`; `None` when the whole record must be read.
+pub(crate) fn key_decides(node: &Node, probe: &mut KeyProbe, b: &[u8]) -> Option<bool> {
+    match probe.verdict(node, &record_key(b)) {
+        KeyVerdict::Decided(x) => Some(x),
+        KeyVerdict::Turn => probe.decide_turn(node, &turn_facts(b)),
+        KeyVerdict::Undecided => None,
+    }
 }
 
 /// A flow record: FAR, NetFlow-derived or event record (what ra prints).

@@ -10,8 +10,10 @@
 //!
 //! ra turns some records around before filtering (IPv4 TCP and ICMP, see
 //! [`crate::render::corrected`]), and whether it does depends on more than
-//! the key: a key primitive counts as decided only when it gives the same
-//! answer for the key as stored and turned around.
+//! the key: for such keys the tree is decided only when it gives the same
+//! answer for the key as stored and turned around; when the two answers
+//! differ ([`KeyVerdict::Turn`]) the counters and TCP object settle it
+//! ([`KeyProbe::decide_turn`]).
 
 use super::view::View;
 use super::{Keyword, Node, PortProto, Prim};
@@ -71,6 +73,18 @@ fn may_turn(k: &FlowKey) -> bool {
     k.kind == KeyKind::Ipv4 && matches!(k.proto, 1 | 6)
 }
 
+/// What a flow key says about a filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyVerdict {
+    /// The answer for every record of this key.
+    Decided(bool),
+    /// Decided once it is known whether ra turns the record around (see
+    /// [`KeyProbe::decide_turn`]).
+    Turn,
+    /// The rest of the record matters.
+    Undecided,
+}
+
 impl KeyProbe {
     pub fn new() -> KeyProbe {
         KeyProbe::default()
@@ -79,39 +93,52 @@ impl KeyProbe {
     /// The answer of `node` for every record whose flow key is `key`, when
     /// the key alone decides it; `None` when the rest of the record matters.
     pub fn decide(&mut self, node: &Node, key: &FlowKey) -> Option<bool> {
-        self.stored.key = *key;
-        let turn = may_turn(key);
-        if turn {
-            self.turned.key = swapped(*key);
+        match self.verdict(node, key) {
+            KeyVerdict::Decided(x) => Some(x),
+            KeyVerdict::Turn | KeyVerdict::Undecided => None,
         }
-        let stored = View::new(&self.stored);
-        let turned = turn.then(|| View::new(&self.turned));
-        eval3(node, &stored, turned.as_ref())
+    }
+
+    /// [`KeyProbe::decide`], telling apart the records that only ra's
+    /// turn-around leaves open.
+    pub fn verdict(&mut self, node: &Node, key: &FlowKey) -> KeyVerdict {
+        self.stored.key = *key;
+        let stored = eval3(node, &View::new(&self.stored));
+        if !may_turn(key) {
+            return stored.map_or(KeyVerdict::Undecided, KeyVerdict::Decided);
+        }
+        self.turned.key = swapped(*key);
+        match (stored, eval3(node, &View::new(&self.turned))) {
+            (Some(a), Some(b)) if a == b => KeyVerdict::Decided(a),
+            (Some(_), Some(_)) => KeyVerdict::Turn,
+            _ => KeyVerdict::Undecided,
+        }
+    }
+
+    /// The answer of `node` from the key of `r` oriented as ra orients the
+    /// record: `r` needs its key and what ra's turn-around reads (counters,
+    /// TCP object, ICMP type: `argus_format::map::turn_facts`).
+    pub fn decide_turn(&self, node: &Node, r: &FlowRecord) -> Option<bool> {
+        eval3(node, &View::new(r))
     }
 }
 
-/// Kleene's three-valued `node`: `None` is "unknown".
-fn eval3(node: &Node, v: &View<'_>, turned: Option<&View<'_>>) -> Option<bool> {
+/// Kleene's three-valued `node` on one orientation of the key: `None` is "unknown".
+fn eval3(node: &Node, v: &View<'_>) -> Option<bool> {
     match node {
-        Node::And(a, b) => match (eval3(a, v, turned), eval3(b, v, turned)) {
+        Node::And(a, b) => match (eval3(a, v), eval3(b, v)) {
             (Some(false), _) | (_, Some(false)) => Some(false),
             (Some(true), Some(true)) => Some(true),
             _ => None,
         },
-        Node::Or(a, b) => match (eval3(a, v, turned), eval3(b, v, turned)) {
+        Node::Or(a, b) => match (eval3(a, v), eval3(b, v)) {
             (Some(true), _) | (_, Some(true)) => Some(true),
             (Some(false), Some(false)) => Some(false),
             _ => None,
         },
-        Node::Not(a) => eval3(a, v, turned).map(|x| !x),
+        Node::Not(a) => eval3(a, v).map(|x| !x),
         Node::Const(c) => Some(*c),
-        Node::Prim(p) if key_only(p) => {
-            let here = Node::prim(p, v);
-            match turned {
-                Some(t) if Node::prim(p, t) != here => None,
-                _ => Some(here),
-            }
-        }
+        Node::Prim(p) if key_only(p) => Some(Node::prim(p, v)),
         Node::Prim(_) => None,
     }
 }
@@ -198,6 +225,30 @@ mod tests {
         assert_eq!(
             decided(&Node::Not(Box::new(and(kw("udp"), ttl_gt(3)))), &r),
             Some(true)
+        );
+    }
+
+    #[test]
+    fn a_turn_only_verdict_is_settled_by_the_turn_facts() {
+        let r = turned_tcp();
+        let mut probe = KeyProbe::new();
+        let dst443 = and(kw("tcp"), port(Dir::Dst, 443));
+        assert_eq!(probe.verdict(&dst443, &r.key), KeyVerdict::Turn);
+        assert_eq!(probe.decide_turn(&dst443, &r), Some(true));
+        assert!(dst443.matches(&r));
+        let mut kept = r.clone();
+        kept.tcp_status = Some(SAW_SYN_SENT);
+        assert_eq!(
+            probe.decide_turn(&dst443, &kept),
+            Some(dst443.matches(&kept))
+        );
+        assert_eq!(probe.decide_turn(&dst443, &kept), Some(false));
+        // either orientation passes: decided on the key
+        let either = or(port(Dir::Src, 443), port(Dir::Dst, 443));
+        assert_eq!(probe.verdict(&either, &r.key), KeyVerdict::Decided(true));
+        assert_eq!(
+            probe.verdict(&and(port(Dir::Dst, 443), ttl_gt(3)), &r.key),
+            KeyVerdict::Undecided
         );
     }
 

@@ -38,7 +38,7 @@ mod numeric;
 mod view;
 
 use crate::record::FlowRecord;
-pub use by_key::KeyProbe;
+pub use by_key::{KeyProbe, KeyVerdict};
 use view::View;
 
 /// `src`, `dst`, `src or dst`, `src and dst`, or no qualifier.

@@ -5,7 +5,7 @@ pub mod key;
 mod read;
 mod tcp;
 
-pub use read::flow_from_far;
+pub use read::{flow_from_far, turn_facts};
 
 use crate::dsr::Dsr;
 use crate::dsr::LEN_16BITS;

@@ -207,3 +207,53 @@ pub fn flow_from_far(f: &Far) -> FlowRecord {
     }
     r
 }
+
+/// What `flow_from_far` gives for the key, the counters, the TCP object and
+/// the ICMP type of a record (`record`: one whole flow record), from its
+/// FLOW, METER and NETWORK DSRs alone: what ra's turn-around reads
+/// (`argus_core::render::corrected`). The DSRs are walked as `Far::decode`
+/// walks them; the other fields stay at their defaults.
+pub fn turn_facts(record: &[u8]) -> FlowRecord {
+    let mut r = FlowRecord::default();
+    let body = record.get(crate::header::HEADER_LEN..).unwrap_or(&[]);
+    let mut arp_reversed = false;
+    let mut at = 0;
+    while body.len() - at >= 4 {
+        let h = crate::dsr::DsrHeader::decode(&body[at..]);
+        let n = usize::from(h.len) * 4;
+        if n == 0 || at + n > body.len() {
+            break;
+        }
+        use crate::dsr::dtype;
+        if matches!(h.dtype, dtype::FLOW | dtype::METER | dtype::NETWORK) {
+            let d = Dsr::decode_value(&body[at..at + n]);
+            match d.meaning().as_ref() {
+                Dsr::Flow(fl) => {
+                    let (k, rev) = flow_key(fl);
+                    arp_reversed = rev && matches!(k.kind, KeyKind::Arp | KeyKind::Rarp);
+                    r.key = k;
+                }
+                Dsr::Metric(m) => {
+                    for (dm, c) in [(&mut r.src, m.src), (&mut r.dst, m.dst)] {
+                        dm.pkts = c.pkts;
+                        dm.bytes = c.bytes;
+                        dm.appbytes = c.appbytes;
+                    }
+                }
+                Dsr::Network(nw) => {
+                    if !read_tcp(&mut r, nw)
+                        && let NetBody::Icmp(i) = &nw.body
+                    {
+                        r.icmp_first_type = Some(i.icmp_type);
+                    }
+                }
+                _ => {}
+            }
+        }
+        at += n;
+    }
+    if arp_reversed {
+        std::mem::swap(&mut r.src, &mut r.dst);
+    }
+    r
+}
