@@ -365,19 +365,31 @@ fn key_of(st: u8, q: u8, b: &[u8]) -> (FlowKey, bool) {
 /// others. The DSRs are walked as `Far::decode` walks them (a bad length
 /// stops the walk; the last FLOW DSR wins); no FLOW DSR gives the default key.
 pub fn record_key(record: &[u8]) -> FlowKey {
-    let body = record.get(crate::header::HEADER_LEN..).unwrap_or(&[]);
     let mut key = FlowKey::default();
-    let mut at = 0;
-    while body.len() - at >= 4 {
-        let h = crate::dsr::DsrHeader::decode(&body[at..]);
-        let n = usize::from(h.len) * 4;
-        if n == 0 || at + n > body.len() {
-            break;
-        }
+    for (h, dsr) in record_dsrs(record) {
         if h.dtype == crate::dsr::dtype::FLOW {
-            key = key_of(h.subtype, h.qual, &body[at + 4..at + n]).0;
+            key = key_of(h.subtype, h.qual, &dsr[4..]).0;
         }
-        at += n;
     }
     key
+}
+
+/// The DSRs of one whole flow record (header included), each with its
+/// header and its bytes (its own header included), walked as `Far::decode`
+/// walks them: a zero or overlong length stops the walk.
+pub(crate) fn record_dsrs(record: &[u8]) -> impl Iterator<Item = (crate::dsr::DsrHeader, &[u8])> {
+    let mut body = record.get(crate::header::HEADER_LEN..).unwrap_or(&[]);
+    std::iter::from_fn(move || {
+        if body.len() < 4 {
+            return None;
+        }
+        let h = crate::dsr::DsrHeader::decode(body);
+        let n = usize::from(h.len) * 4;
+        if n == 0 || n > body.len() {
+            return None;
+        }
+        let (dsr, rest) = body.split_at(n);
+        body = rest;
+        Some((h, dsr))
+    })
 }

@@ -215,18 +215,11 @@ pub fn flow_from_far(f: &Far) -> FlowRecord {
 /// walks them; the other fields stay at their defaults.
 pub fn turn_facts(record: &[u8]) -> FlowRecord {
     let mut r = FlowRecord::default();
-    let body = record.get(crate::header::HEADER_LEN..).unwrap_or(&[]);
     let mut arp_reversed = false;
-    let mut at = 0;
-    while body.len() - at >= 4 {
-        let h = crate::dsr::DsrHeader::decode(&body[at..]);
-        let n = usize::from(h.len) * 4;
-        if n == 0 || at + n > body.len() {
-            break;
-        }
+    for (h, dsr) in super::key::record_dsrs(record) {
         use crate::dsr::dtype;
         if matches!(h.dtype, dtype::FLOW | dtype::METER | dtype::NETWORK) {
-            let d = Dsr::decode_value(&body[at..at + n]);
+            let d = Dsr::decode_value(dsr);
             match d.meaning().as_ref() {
                 Dsr::Flow(fl) => {
                     let (k, rev) = flow_key(fl);
@@ -250,7 +243,6 @@ pub fn turn_facts(record: &[u8]) -> FlowRecord {
                 _ => {}
             }
         }
-        at += n;
     }
     if arp_reversed {
         std::mem::swap(&mut r.src, &mut r.dst);
