@@ -45,8 +45,8 @@ class ClusterRule:
 
     filter: str | None = None
     model: list[str] | None = None
-    status: int | None = None  # seconds: reporting interval of a live racluster (files: no effect)
-    idle: int | None = None  # seconds: idle timeout of a live racluster (files: no effect)
+    status: int | None = None  # seconds: an aggregate is printed and restarted when it would span more
+    idle: int | None = None  # seconds: an aggregate is printed when no record came for this long
     label: str | None = None
     cont: bool = False
     line: int = 0
@@ -220,13 +220,62 @@ def cluster_with_conf(
         if not rule.cont:
             still = still & ~pl.col(f"_rule{i}")
     lazy = lazy.with_columns([*taken, still.alias("_rest")]).drop("record", *(f"_rule{i}" for i in range(n)))
+    timed = [i for i, rule in enumerate(conf.rules) if rule.status or rule.idle]
+    if timed:
+        lazy = _with_timer_tags(lazy, conf, timed, correct)
     lazy = lazy.cache()
-    helper = [*(f"_take{i}" for i in range(n)), "_rest"]
+    helper = [*(f"_take{i}" for i in range(n)), *(f"_tag{i}" for i in timed), "_rest"]
     parts: list[pl.LazyFrame] = []
     for i, rule in enumerate(conf.rules):
-        chosen = lazy.filter(pl.col(f"_take{i}")).drop(helper)
-        merged = racluster(chosen, rule.model, correct=correct if rule.model is None else None, rmon=rmon)
+        chosen = lazy.filter(pl.col(f"_take{i}"))
+        rule_correct = correct if rule.model is None else None
+        if i in timed:
+            merged = _timed_rule(chosen, rule, i, helper, rule_correct, rmon)
+        else:
+            merged = racluster(chosen.drop(helper), rule.model, correct=rule_correct, rmon=rmon)
+        if rule.label is not None:
+            # every record the rule takes carries the label, so its aggregates do too
+            merged = merged.with_columns(pl.lit(rule.label).alias("label"))
         parts.append(_zero_non_keys(merged, rule.model) if i and rule.model else merged)
     rest = lazy.filter(pl.col("_rest")).drop(helper)
     parts.append(racluster(rest, keys, correct=correct, rmon=rmon))
     return pl.concat(parts, how="diagonal_relaxed")
+
+
+def _with_timer_tags(lazy: pl.LazyFrame, conf: ClusterConf, timed: list[int], correct: bool | None) -> pl.LazyFrame:
+    """``lazy`` with a ``_tag{i}`` column (the aggregate's life and segment) per timed rule."""
+    from argus_rs.analytics.cluster_timers import group_hash, segment_tags, turned
+
+    columns = lazy.collect_schema().names()
+    frame = lazy.collect()
+    hashes = []
+    for i in timed:
+        rule = conf.rules[i]
+        rule_correct = (correct is not False) if rule.model is None else False
+        expr, swap = group_hash(rule.model, rule_correct, columns)
+        view = frame.with_columns(turned(columns, swap)) if swap is not None else frame
+        hashes.append(view.select(expr.alias("h")).get_column("h").to_list())
+    times = frame.select(pl.col("stime").dt.epoch("us").fill_null(0), pl.col("ltime").dt.epoch("us").fill_null(0))
+    rules = [
+        (conf.rules[i].status or 0, conf.rules[i].idle or 0, frame.get_column(f"_take{i}").to_list(), h)
+        for i, h in zip(timed, hashes, strict=True)
+    ]
+    tags = segment_tags(times.to_series(0).to_list(), times.to_series(1).to_list(), rules)
+    return frame.with_columns(
+        pl.Series(f"_tag{i}", t, dtype=pl.String) for i, t in zip(timed, tags, strict=True)
+    ).lazy()
+
+
+def _timed_rule(
+    chosen: pl.LazyFrame, rule: ClusterRule, i: int, helper: list[str], correct: bool | None, rmon: bool
+) -> pl.LazyFrame:
+    """A timed rule's aggregates: merged by the model and the timer tag (riding in srcid)."""
+    from argus_rs.analytics.cluster_timers import TAG, carry_flow_fields, untag
+
+    tagged = chosen.with_columns(
+        pl.concat_str([pl.col(f"_tag{i}"), pl.col("srcid").cast(pl.String).fill_null("")], separator=TAG).alias("srcid")
+    ).drop(helper)
+    model = rule.model
+    keys = None if model is None else (model if "srcid" in model else [*model, "srcid"])
+    merged = untag(racluster(tagged, keys, correct=correct, rmon=rmon).collect())
+    return carry_flow_fields(merged, model).drop("_entry").lazy()

@@ -796,6 +796,8 @@ def _total_load(ctx: _Ctx) -> pl.Expr:
 
 
 _FIELD_EXPRS = _field_exprs()
+# racluster.conf's label= rides on aggregated frames as a column (label DSRs are not decoded)
+_FIELD_EXPRS["label"] = lambda c: pl.col("label") if "label" in c.columns else pl.lit("")
 
 #: Fields that need facts decoded from the record bytes (ra_extra).
 _EXTRA_FIELDS = frozenset(
