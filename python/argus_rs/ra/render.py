@@ -38,7 +38,7 @@ class PrintOptions:
 
     #: count of -n: 0 = port and protocol names (ra's default), 1 = no port
     #: names, 2 = no protocol names either, 3 = names for everything (host
-    #: names are not looked up by argus-rs: shown as with 0), 4 = as 0.
+    #: names looked up as ra does, else as with 0), 4 = as 0.
     numeric: int = 0
     #: -p N: fractional digits of times and floating point values.
     precision: int = 6
@@ -80,7 +80,14 @@ class PrintOptions:
 
     @property
     def nflag(self) -> int:
-        return self.numeric % 4
+        """How ports and protocols print: 0 names, 1 no port names, 2 numbers (-nnn prints as 0)."""
+        n = self.numeric % 4
+        return 0 if n == 3 else n
+
+    @property
+    def host_names(self) -> bool:
+        """-nnn: addresses print as their host names where the resolver knows one."""
+        return self.numeric % 4 == 3
 
 
 def _local_tz() -> str:
@@ -497,6 +504,36 @@ def _hex_to_ascii(s: pl.Series, maxlen: int) -> pl.Series:
     return pl.Series(out, dtype=pl.Utf8)
 
 
+def _host(col: str, ctx: _Ctx) -> pl.Expr:
+    addr = pl.col(col).fill_null("")
+    if not ctx.opts.host_names:
+        return addr
+    return addr.map_batches(_host_names, return_dtype=pl.Utf8, is_elementwise=True)
+
+
+def _host_names(addrs: pl.Series) -> pl.Series:
+    table = {a: host_name(a) for a in addrs.unique().to_list()}
+    out: pl.Series = addrs.replace_strict(table, return_dtype=pl.Utf8)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def host_name(addr: str) -> str:
+    """ra -nnn: the resolver's name for an IP address (reverse lookup through the system's
+    resolver: /etc/hosts, DNS), else the address as it is; anything else (MAC, MAR values) as it is."""
+    import ipaddress
+    import socket
+
+    try:
+        ipaddress.ip_address(addr)
+    except ValueError:
+        return addr
+    try:
+        return socket.gethostbyaddr(addr)[0]
+    except (OSError, UnicodeError):
+        return addr
+
+
 def _mac(side: str, ctx: _Ctx) -> pl.Expr:
     """smac/dmac: from the MAC DSR only (ARP records carry no MAC otherwise)."""
     m = pl.col(f"{side}mac")
@@ -602,8 +639,8 @@ def _field_exprs() -> dict[str, Callable[[_Ctx], pl.Expr]]:
     f["stddev"] = _agr_field("stddev")
     f["sdur"] = lambda c: c.flt(_side_dur("s"))
     f["ddur"] = lambda c: c.flt(_side_dur("d"))
-    f["saddr"] = lambda c: pl.col("saddr").fill_null("")
-    f["daddr"] = lambda c: pl.col("daddr").fill_null("")
+    f["saddr"] = lambda c: _host("saddr", c)
+    f["daddr"] = lambda c: _host("daddr", c)
     f["proto"] = _proto
     f["sport"] = lambda c: _port("sport", c)
     f["dport"] = lambda c: _port("dport", c)
