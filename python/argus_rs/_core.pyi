@@ -100,13 +100,15 @@ def scan_argus(
     columns: list[str] | None = None,
     filter: RecordFilter | None = None,
     offsets: bool = False,
+    keep_dsrs: int | None = None,
 ) -> ArgusBatches:
     """Start reading Argus 3 record files (plain, gzip, bzip2, xz, zstd; ``"-"`` = stdin) on a worker thread.
 
     ``columns``: only these columns of :func:`record_schema` (schema order; ValueError for an
     unknown name); ``filter``: only the records it passes (tested before any column is built);
     ``offsets``: a last column ``_offset`` (UInt64), each record's byte offset in its file
-    (ra's ``offset`` field).
+    (ra's ``offset`` field); ``keep_dsrs``: each flow record keeps only the DSRs whose Argus
+    DSR index bit is set (``ra -M dsrs=``), before the filter sees it.
     """
 
 @final

@@ -30,6 +30,7 @@ import typer
 from argus_rs.cli._common import PROG, CliError, one_line, report, silence_stdout, time_range_option
 from argus_rs.cli.ra_argv import RaArgs, parse
 from argus_rs.cli.ra_remote import REMOTE_INPUT, remote_frames, split_filter
+from argus_rs.ra.dsrs import dsrs_mode
 from argus_rs.ra.mar import read_mars
 from argus_rs.rarc import RaConfig
 
@@ -76,7 +77,6 @@ _UNSUPPORTED_MODES = (
     "uni",
     "poll",
     "oui",
-    "dsrs=",
     "sql=",
     "saslmech=",
     "printer=",
@@ -408,7 +408,7 @@ def _batches(path: str, state: _State, read: _Read) -> Iterator[pl.DataFrame]:
 
     from argus_rs import _core
 
-    batches = _core.scan_argus([path], BATCH_ROWS, read.columns, read.record_filter, read.offsets)
+    batches = _core.scan_argus([path], BATCH_ROWS, read.columns, read.record_filter, read.offsets, read.keep_dsrs)
     for batch in batches:
         frame = pl.DataFrame(batch)
         if frame.height:
@@ -434,6 +434,8 @@ class _Read:
     record_filter: RecordFilter | None = None
     #: each record's byte offset in its file as a column ``_offset`` (the ``offset`` field)
     offsets: bool = False
+    #: -M dsrs=: the DSR index bits each flow record keeps as it is read (None: all)
+    keep_dsrs: int | None = None
 
 
 def _read_plan(
@@ -633,6 +635,8 @@ def _modes(config: RaConfig) -> str:
             continue
         elif word.startswith("label="):
             continue  # see _label_mode: our records carry no label DSR
+        elif lowered.startswith("dsrs="):
+            continue  # the reader strips the records: see _Read.keep_dsrs
         elif word == "disa":
             continue  # DiffServ names of the US DISA table, applied in _print_options
         elif lowered in ("printer=ascii", "printer=encode32", "printer=encode64", "printer=obfuscate"):
@@ -708,6 +712,7 @@ def run(args: RaArgs, output_format: str | None) -> int:
     # -E and -e need every record (its match flag, its user data): no fast path
     fast = reject is None and user_match is None
     read = _read_plan(config, record_filter, printer, outputs, time_range) if fast else _Read()
+    read.keep_dsrs = dsrs_mode(config.modes)
     # a management record has no user data: -e never passes one
     mar_passes = _mar_passes(filter_text) and user_match is None
     run = _Run(config, record_filter, mar_passes, time_range, printer, outputs, read, reject)

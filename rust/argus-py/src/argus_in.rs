@@ -16,6 +16,7 @@ use argus_capture::argus_file::ArgusFileReader;
 use argus_core::filter::{KeyProbe, Node};
 use argus_format::Far;
 use argus_format::map::flow_from_far;
+use argus_format::strip::{DsrMask, strip_record};
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use pyo3::exceptions::PyValueError;
@@ -95,12 +96,14 @@ impl Reader {
 
 /// The worker: read, test, build, send, until the inputs end, the receiver
 /// is gone or `cancel` is set.
+#[allow(clippy::too_many_arguments)] // the reading options, as scan_argus takes them
 fn work(
     mut reader: Reader,
     rows: usize,
     projection: Projection,
     filter: Option<Node>,
     offsets: bool,
+    keep_dsrs: Option<DsrMask>,
     cancel: Arc<AtomicBool>,
     tx: SyncSender<RecordBatch>,
 ) {
@@ -125,6 +128,9 @@ fn work(
             continue;
         }
         records += 1;
+        // ra -M dsrs=: the record as read loses its other DSRs before the filter sees it
+        let stripped = keep_dsrs.map(|keep| strip_record(bytes, keep));
+        let bytes = stripped.as_deref().unwrap_or(bytes);
         // the flow key alone settles most filters: no record is typed for those
         let decided = filter
             .as_ref()
@@ -198,13 +204,14 @@ impl Drop for ArgusBatches {
 }
 
 #[pyfunction]
-#[pyo3(signature = (paths, batch_rows=65536, columns=None, filter=None, offsets=false))]
+#[pyo3(signature = (paths, batch_rows=65536, columns=None, filter=None, offsets=false, keep_dsrs=None))]
 pub fn scan_argus(
     paths: Vec<String>,
     batch_rows: usize,
     columns: Option<Vec<String>>,
     filter: Option<PyRef<'_, RecordFilter>>,
     offsets: bool,
+    keep_dsrs: Option<DsrMask>,
 ) -> PyResult<ArgusBatches> {
     let projection = match columns {
         None => Projection::all(),
@@ -224,7 +231,7 @@ pub fn scan_argus(
     let stop = cancel.clone();
     std::thread::Builder::new()
         .name("argus-read".into())
-        .spawn(move || work(reader, rows, projection, node, offsets, stop, tx))
+        .spawn(move || work(reader, rows, projection, node, offsets, keep_dsrs, stop, tx))
         .map_err(|e| {
             pyo3::exceptions::PyRuntimeError::new_err(format!(
                 "cannot start the reader thread: {e}"
