@@ -164,17 +164,22 @@ def rabins(
     *,
     hard: bool = False,
     modify: bool = True,
+    templates: bool = False,
 ) -> pl.LazyFrame:
     """Flow records in time bins as ``rabins -M [hard] time SIZE [-m keys]`` makes them.
 
     ``size``: ``"10s"``, ``"1m"``, ``"1h"`` ... or µs. Records crossing a bin edge are cut
     (counters shared out as 3.0.8 shares them); each bin's pieces are merged by ``keys`` as
     :func:`racluster` merges records. The result has racluster's columns plus ``bin`` (the
-    bin's start, a UTC datetime), bins in time order.
+    bin's start, a UTC datetime), bins in time order.  ``templates``: ``record`` (and
+    ``_record_last``) hold each group's first (last) record bytes, to write the binned records
+    from (:func:`argus_rs.analytics.agr_record.aggregate_records`).
     """
     us = bin_size(size) if isinstance(size, str) else int(size)
     frame = lf.collect() if isinstance(lf, pl.LazyFrame) else lf
-    pieces = align_records(frame, us, hard=hard, modify=modify)
+    # the AGR statistics of a bin are over the durations of the records cut into it (3.0.8.2)
+    pieces = align_records(frame.with_columns(pl.col("dur").alias("_agr_dur")), us, hard=hard, modify=modify)
+    pieces = pieces.with_columns(pl.col("_agr_dur").alias("dur")).drop("_agr_dur")
     if pieces.height == 0:
         empty = racluster(frame.head(0).drop("record", strict=False), keys).collect()
         return empty.with_columns(pl.lit(None, frame.schema["stime"]).alias("bin")).lazy()
@@ -188,7 +193,8 @@ def rabins(
         pl.concat_str([pl.col("bin").cast(pl.String), pl.col("srcid").fill_null("")], separator=_TAG).alias("srcid")
     )
     cluster_keys = None if kl is None else (kl if "srcid" in kl or kl == ["none"] else [*kl, "srcid"])
-    merged = racluster(tagged.drop("bin", "record", strict=False), cluster_keys).collect()
+    drop = ["bin"] if templates and "record" in tagged.columns else ["bin", "record"]
+    merged = racluster(tagged.drop(drop, strict=False), cluster_keys, templates=templates).collect()
     parts = pl.col("srcid").str.split_exact(_TAG, 1)
     merged = merged.with_columns(
         pl.from_epoch(parts.struct.field("field_0").cast(pl.Int64), "us").cast(stime_type).alias("bin"),

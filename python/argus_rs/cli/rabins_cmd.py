@@ -9,17 +9,20 @@ ra's reading and printing options. Bins come from :func:`argus_rs.analytics.bins
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from argus_rs.cli._common import CliError, split_plot
 from argus_rs.cli.client import open_client
 
+if TYPE_CHECKING:
+    import polars as pl
+
 COMMAND = "rabins"
 HELP = (
     "Flow records in time bins, as rabins 3.0.8.2: -r FILE ... -M (hard) (nomodify) time N(s|m|h|d) "
-    "[-m KEYS] [-s FIELDS] [-n] [-t RANGE] [--plot FILE.png|FILE.html] [- FILTER]."
+    "[-m KEYS] [-s FIELDS] [-n] [-t RANGE] [-w OUT] [--plot FILE.png|FILE.html] [- FILTER]."
 )
 
 #: -M words rabins reads itself (the size after "time" too)
@@ -70,15 +73,16 @@ def run(words: list[str]) -> int:
 
     words, plot = split_plot(words)
     client = open_client(COMMAND, words, _is_own)
-    if client.args.config.outputs:
-        raise CliError("-w: writing binned records as Argus records is not supported yet (print them, or use rasplit)")
     size, hard, modify = bin_modes(client.modes)
     keys = client.args.model_words or None
     fields = client.fields()
     try:
-        result = rabins(client.lazy(), size, keys, hard=hard, modify=modify).collect()
+        write = bool(client.args.config.outputs)
+        result = rabins(client.lazy(), size, keys, hard=hard, modify=modify, templates=write).collect()
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    if write:
+        result = with_records(result)  # (rabins 3.0.8.2 writes the AGR DSR even with -M norep)
     code = client.emit(result, fields)
     if plot is not None and result.height:
         from argus_rs.analytics import plot as plots
@@ -86,6 +90,25 @@ def run(words: list[str]) -> int:
         group = keys[0].split("/")[0] if keys and len(keys) == 1 else None
         plots.time_series(result, plot, time_col="bin", value_cols=("bytes", "pkts", "flows"), group_col=group)
     return code
+
+
+def with_records(result: pl.DataFrame) -> pl.DataFrame:
+    """The binned rows with their Argus record bytes (``record``), for ``-w``: each made from
+    its group's first record with the bin's times, counters and key, and an AGR DSR."""
+    import polars as pl
+
+    from argus_rs.analytics.agr_record import aggregate_records
+
+    if "_record_last" not in result.columns:  # no records: nothing to build
+        return result
+    # rabins writes a bin of one piece without statistics: ra reads its own duration as them
+    one = pl.col("trans") == 1
+    result = result.with_columns(
+        *(pl.when(one).then(pl.col("dur")).otherwise(pl.col(c)).alias(c) for c in ("mean", "min", "max")),
+        pl.when(one).then(0.0).otherwise(pl.col("stddev")).alias("stddev"),
+    )
+    records = aggregate_records(result, result.get_column("record"), result.get_column("_record_last"))
+    return result.with_columns(records).drop("_record_last")
 
 
 def rabins_command(
