@@ -24,6 +24,7 @@ mod gzip;
 mod legacy;
 mod limits;
 pub mod live;
+pub mod mapped;
 mod pcapng;
 mod pipeline;
 mod reader;
@@ -31,6 +32,7 @@ pub mod remote;
 pub mod sensor;
 pub mod sharded;
 mod source;
+mod walk;
 
 pub use bpf::PacketFilter;
 pub use error::CaptureError;

@@ -122,6 +122,8 @@ pub struct Pipeline {
     errors: Vec<String>,
     files_read: usize,
     finished: bool,
+    /// Sharded: may the shards walk mapped files themselves ([`crate::walk`])?
+    walk_mapped: bool,
 }
 
 /// Why [`Pipeline::fill`] returned.
@@ -148,6 +150,7 @@ impl Pipeline {
             errors: Vec::new(),
             files_read: 0,
             finished: false,
+            walk_mapped: true,
         }
     }
 
@@ -196,6 +199,44 @@ impl Pipeline {
         self
     }
 
+    /// Sharded: let the shards walk the capture files themselves when every
+    /// input is a plain pcap file that can be mapped and no input filter is
+    /// set (the default), or always feed them from a reading thread
+    /// (`false`). The records and their order are the same either way.
+    pub fn with_mapped_walk(mut self, on: bool) -> Self {
+        self.walk_mapped = on;
+        self
+    }
+
+    /// Before the first packet: hand the files to walking shards if they
+    /// qualify (see [`Pipeline::with_mapped_walk`]).
+    fn start_walk(&mut self) {
+        let Backend::Sharded(e) = &mut self.engine else {
+            return;
+        };
+        if !self.walk_mapped
+            || self.filter.is_some()
+            || self.live.is_some()
+            || self.next_file > 0
+            || self.paths.is_empty()
+            || e.walking()
+        {
+            return;
+        }
+        let mut files = Vec::with_capacity(self.paths.len());
+        for path in &self.paths {
+            match crate::mapped::MappedPcap::open(path) {
+                // an unsupported link type is the reader's error to report
+                Some(f) if argus_core::decode::link_supported(f.linktype()) => files.push(f),
+                _ => return,
+            }
+        }
+        if e.walk_files(files) {
+            self.files_read = self.paths.len();
+            self.next_file = self.paths.len();
+        }
+    }
+
     pub fn options(&self) -> &EngineOptions {
         match &self.engine {
             Backend::One(e) => e.options(),
@@ -240,6 +281,9 @@ impl Pipeline {
         }
         let mut processed = 0usize;
         let deadline = Instant::now() + WAIT_SLICE;
+        if self.next_file == 0 && !self.finished {
+            self.start_walk();
+        }
         loop {
             if self.engine.pending_records() >= want {
                 return Fill::Ready;
@@ -249,6 +293,18 @@ impl Pipeline {
             }
             if processed >= budget {
                 return Fill::Budget;
+            }
+            if let Backend::Sharded(e) = &mut self.engine
+                && e.walking()
+            {
+                match e.walk_round() {
+                    Some(frames) => processed += frames.max(1),
+                    None => {
+                        self.errors.extend(e.take_walk_errors());
+                        self.finished = true;
+                    }
+                }
+                continue;
             }
             if let Some((feed, name)) = self.feed.as_mut() {
                 match feed.poll(deadline.saturating_duration_since(Instant::now())) {
@@ -410,6 +466,9 @@ impl Pipeline {
             self.reader = None;
             self.next_file = self.paths.len();
             self.engine.shutdown();
+            if let Backend::Sharded(e) = &mut self.engine {
+                self.errors.extend(e.take_walk_errors());
+            }
             self.finished = true;
         }
     }

@@ -58,6 +58,8 @@
 //! engine to output sequence number per reported flow (not yet pruned) and
 //! holding each epoch's records until it closes.
 
+use crate::mapped::MappedPcap;
+use crate::walk::{self, WalkPlan};
 use argus_core::decode::{self, DecodeError, Decoded};
 use argus_core::flow::shard::{self, SweepClock};
 use argus_core::flow::{Engine, EngineStats};
@@ -66,7 +68,9 @@ use argus_core::packet::{LinkType, RawPacket};
 use argus_core::record::FlowRecord;
 use argus_format::map::WriteOptions;
 use std::collections::{HashMap, VecDeque};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 /// Frames per round (all shards together).
@@ -133,16 +137,16 @@ fn packet<'a>(data: &'a [u8], f: &Frame) -> RawPacket<'a> {
 /// A round's work for one shard, and on the way back what it made. The
 /// buffers go back and forth with their capacity: no allocation per round.
 #[derive(Default)]
-struct Batch {
+pub(crate) struct Batch {
     items: Vec<Item>,
     data: Vec<u8>,
     /// Out: the records, in the order the engine made them.
-    records: Vec<FlowRecord>,
+    pub(crate) records: Vec<FlowRecord>,
     /// Out: (index of the first record, epoch) for each run of records
     /// made in one epoch (`ordered` needs the epochs).
-    epochs: Vec<(usize, u64)>,
+    pub(crate) epochs: Vec<(usize, u64)>,
     /// Out, with [`Msg::Encode`]: the records' FARs, one after the other.
-    encoded: Encoded,
+    pub(crate) encoded: Encoded,
 }
 
 impl Batch {
@@ -165,7 +169,7 @@ struct Chunk {
     byte_pos: usize,
 }
 
-enum Msg {
+pub(crate) enum Msg {
     /// Encode every record from now on with these settings.
     Encode(WriteOptions),
     Round(Batch),
@@ -173,10 +177,17 @@ enum Msg {
     Finish(bool, u64),
 }
 
-struct Reply {
-    batch: Batch,
-    stats: EngineStats,
-    open: usize,
+pub(crate) struct Reply {
+    pub(crate) batch: Batch,
+    pub(crate) stats: EngineStats,
+    pub(crate) open: usize,
+    /// Walking shards ([`crate::walk`]): the epoch after the round
+    /// (`u64::MAX` with the last), the frames it had, whether it is the
+    /// last reply, and errors met in the input.
+    pub(crate) epoch_after: u64,
+    pub(crate) frames: usize,
+    pub(crate) last: bool,
+    pub(crate) errors: Vec<String>,
 }
 
 struct Worker {
@@ -235,6 +246,16 @@ pub struct ShardedEngine {
     scratch: Box<Decoded>,
     /// The shards encode the records ([`ShardedEngine::encode_with`]).
     encoding: bool,
+    encode_opts: Option<WriteOptions>,
+    /// The shards walk mapped files themselves ([`ShardedEngine::walk_files`]).
+    walk: Option<WalkState>,
+}
+
+struct WalkState {
+    stop: Arc<AtomicBool>,
+    /// Every worker sent its last reply.
+    done: bool,
+    errors: Vec<String>,
 }
 
 impl ShardedEngine {
@@ -281,6 +302,8 @@ impl ShardedEngine {
             finished: false,
             scratch: Box::default(),
             encoding: false,
+            encode_opts: None,
+            walk: None,
         }
     }
 
@@ -337,7 +360,117 @@ impl ShardedEngine {
             }
         }
         self.encoding = true;
+        self.encode_opts = Some(opts.clone());
         true
+    }
+
+    /// Let each shard walk these mapped files itself, every packet, and
+    /// keep its own flows' ([`crate::walk`]), instead of being fed frames
+    /// by [`ShardedEngine::process`]: no reading thread, no frame copies.
+    /// Same records in the same order as feeding the files' packets. Call
+    /// before the first frame (false when too late), then collect with
+    /// [`ShardedEngine::walk_round`].
+    pub fn walk_files(&mut self, files: Vec<Arc<MappedPcap>>) -> bool {
+        if self.walk.is_some()
+            || self.finished
+            || self.round_packets > 0
+            || !self.in_flight.is_empty()
+        {
+            return false;
+        }
+        let n = self.workers.len();
+        // the idle frame-fed workers make way
+        for mut w in std::mem::take(&mut self.workers) {
+            let handle = w.handle.take();
+            drop(w);
+            if let Some(h) = handle {
+                let _ = h.join();
+            }
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        self.workers = (0..n)
+            .map(|i| {
+                let (tx, wrx) = channel::<Msg>();
+                let (wtx, rx) = sync_channel::<Reply>(ROUNDS_IN_FLIGHT);
+                let mut engine = Engine::new(self.opts.clone());
+                engine.number_records(i as u32 + 1, n as u32);
+                let plan = WalkPlan {
+                    shard: i,
+                    shards: n,
+                    opts: self.opts.clone(),
+                    files: files.clone(),
+                    encode: self.encode_opts.clone(),
+                    stop: stop.clone(),
+                };
+                let handle = std::thread::Builder::new()
+                    .name(format!("argus-shard-{i}"))
+                    .spawn(move || walk::walk(engine, plan, wrx, wtx))
+                    .ok();
+                Worker {
+                    tx,
+                    rx,
+                    handle,
+                    clock: 0,
+                    stats: EngineStats::default(),
+                    open: 0,
+                }
+            })
+            .collect();
+        self.walk = Some(WalkState {
+            stop,
+            done: false,
+            errors: Vec::new(),
+        });
+        true
+    }
+
+    /// Whether the shards walk the input themselves.
+    pub fn walking(&self) -> bool {
+        self.walk.is_some()
+    }
+
+    /// Walking shards: collect the next round of every shard; the frames
+    /// it had, `None` once every shard has sent its last records (the end
+    /// of input flushed).
+    pub fn walk_round(&mut self) -> Option<usize> {
+        if self.walk.as_ref().is_none_or(|w| w.done) {
+            return None;
+        }
+        let mut frames = 0;
+        let mut last = false;
+        let mut epoch_after = 0;
+        for i in 0..self.workers.len() {
+            let reply = match self.workers[i].rx.recv() {
+                Ok(r) => r,
+                Err(_) => worker_died(),
+            };
+            frames = reply.frames;
+            last = reply.last;
+            epoch_after = reply.epoch_after;
+            if let Some(w) = self.walk.as_mut() {
+                w.errors.extend(reply.errors.iter().cloned());
+            }
+            self.take_reply(i, reply);
+        }
+        if self.ordered {
+            self.release(epoch_after);
+        }
+        if last {
+            self.finished = true;
+            if let Some(w) = self.walk.as_mut() {
+                w.done = true;
+            }
+            return None;
+        }
+        Some(frames)
+    }
+
+    /// Errors the walking shards met in the input (a bad record ends its file).
+    pub fn take_walk_errors(&mut self) -> Vec<String> {
+        self.walk
+            .as_mut()
+            .map(|w| std::mem::take(&mut w.errors))
+            .unwrap_or_default()
     }
 
     /// [`ShardedEngine::take_records`] with the records' encoded FARs
@@ -504,6 +637,18 @@ impl ShardedEngine {
                 Ok(r) => r,
                 Err(_) => worker_died(),
             };
+            self.take_reply(i, reply);
+        }
+        if self.ordered {
+            self.release(round.epoch_after);
+        }
+    }
+
+    /// One shard's reply: its counters, and its records onto the output
+    /// (or held, `ordered`); the emptied batch is kept for a later round
+    /// (walking shards: sent back to the shard).
+    fn take_reply(&mut self, i: usize, reply: Reply) {
+        {
             self.workers[i].stats = reply.stats;
             self.workers[i].open = reply.open;
             let mut batch = reply.batch;
@@ -536,10 +681,12 @@ impl ShardedEngine {
                 });
             }
             batch.clear();
-            self.spare.push(batch);
-        }
-        if self.ordered {
-            self.release(round.epoch_after);
+            if self.walk.is_some() {
+                // a shard that has ended no longer takes batches back
+                let _ = self.workers[i].tx.send(Msg::Round(batch));
+            } else {
+                self.spare.push(batch);
+            }
         }
     }
 
@@ -587,6 +734,37 @@ impl ShardedEngine {
 
     fn end(&mut self, shutdown: bool) {
         if self.finished {
+            return;
+        }
+        if let Some(w) = self.walk.as_mut() {
+            if shutdown {
+                w.stop.store(true, Ordering::Relaxed);
+            }
+            // shutdown: the shards may stop after different rounds, so
+            // take each one's replies to its last, shard after shard
+            for i in 0..self.workers.len() {
+                loop {
+                    let reply = match self.workers[i].rx.recv() {
+                        Ok(r) => r,
+                        Err(_) => worker_died(),
+                    };
+                    let last = reply.last;
+                    if let Some(w) = self.walk.as_mut() {
+                        w.errors.extend(reply.errors.iter().cloned());
+                    }
+                    self.take_reply(i, reply);
+                    if last {
+                        break;
+                    }
+                }
+            }
+            if self.ordered {
+                self.release(u64::MAX);
+            }
+            if let Some(w) = self.walk.as_mut() {
+                w.done = true;
+            }
+            self.finished = true;
             return;
         }
         self.finished = true;
@@ -705,25 +883,34 @@ fn work(mut engine: Engine, rx: Receiver<Msg>, tx: Sender<Reply>) {
             }
         };
         if let Some(opts) = &encode {
-            let Batch {
-                records, encoded, ..
-            } = &mut batch;
-            for r in records.iter() {
-                let start = encoded.bytes.len();
-                let window = argus_format::writer::encode_flow(r, opts, &mut encoded.bytes);
-                encoded
-                    .records
-                    .push(((encoded.bytes.len() - start) as u32, window));
-            }
+            encode_batch(&mut batch, opts);
         }
         let reply = Reply {
             batch,
             stats: engine.stats(),
             open: engine.open_flows(),
+            epoch_after: 0,
+            frames: 0,
+            last: false,
+            errors: Vec::new(),
         };
         if tx.send(reply).is_err() {
             return;
         }
+    }
+}
+
+/// Encode a round's records as FARs ([`Msg::Encode`]).
+pub(crate) fn encode_batch(batch: &mut Batch, opts: &WriteOptions) {
+    let Batch {
+        records, encoded, ..
+    } = batch;
+    for r in records.iter() {
+        let start = encoded.bytes.len();
+        let window = argus_format::writer::encode_flow(r, opts, &mut encoded.bytes);
+        encoded
+            .records
+            .push(((encoded.bytes.len() - start) as u32, window));
     }
 }
 
@@ -755,7 +942,7 @@ fn prefetch_frame(data: &[u8], what: &What) {
 }
 
 /// Move the engine's pending records to the round's output, as made in `epoch`.
-fn drain(
+pub(crate) fn drain(
     engine: &mut Engine,
     records: &mut Vec<FlowRecord>,
     epochs: &mut Vec<(usize, u64)>,

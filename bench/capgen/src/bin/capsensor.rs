@@ -1,8 +1,11 @@
 //! capsensor: the offline sensor without Python, for profiling the engine.
 //!
 //! ```text
-//! capsensor [--threads N] [--out OUT] FILE...
+//! capsensor [--threads N] [--no-walk] [--out OUT] FILE...
 //! ```
+//!
+//! `--no-walk`: with threads, feed the shards from a reading thread even
+//! when they could walk the mapped files themselves (for comparison).
 //!
 //! Runs what `argus-rs argus -X -r FILE... -w /dev/null` runs in Rust (the
 //! capture pipeline with default options, the Argus writer into a sink that
@@ -44,17 +47,19 @@ impl Write for Counting {
 fn main() -> ExitCode {
     let mut threads = 1usize;
     let mut out_path = None;
+    let mut walk = true;
     let mut files = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--threads" => threads = args.next().and_then(|n| n.parse().ok()).unwrap_or(0),
             "--out" => out_path = args.next(),
+            "--no-walk" => walk = false,
             _ => files.push(a),
         }
     }
     if files.is_empty() || threads == 0 {
-        eprintln!("usage: capsensor [--threads N] [--out OUT] FILE...");
+        eprintln!("usage: capsensor [--threads N] [--no-walk] [--out OUT] FILE...");
         return ExitCode::from(2);
     }
     let file = match out_path.as_deref().map(File::create).transpose() {
@@ -65,7 +70,9 @@ fn main() -> ExitCode {
         }
     };
     let opts = EngineOptions::default();
-    let pipeline = Pipeline::new(files, opts.clone()).with_threads(threads, false);
+    let pipeline = Pipeline::new(files, opts.clone())
+        .with_threads(threads, false)
+        .with_mapped_walk(walk);
     let written = Arc::new(AtomicU64::new(0));
     let out = Output::to_sink("out", Box::new(Counting(written.clone(), file)), None);
     let cfg = SensorConfig {
