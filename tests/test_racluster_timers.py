@@ -17,7 +17,7 @@ from oracle import needs_real_argus, real_argus_file
 CAPTURES = {"dnp3": "long/dnp3.pcap", "modbus": "long/modbus.pcap", "sip": "apps/sip.pcap"}
 
 FIELDS = ["stime", "ltime", "dur", "trans", "proto", "saddr", "sport", "daddr", "dport"]
-FIELDS += ["pkts", "bytes", "state", "label"]
+FIELDS += ["pkts", "bytes", "state", "min", "max", "label"]
 
 #: conf files: a status interval, an idle timeout, both with a label, timers on later and
 #: cont rules, timers with the default (flow) model
@@ -67,6 +67,30 @@ def test_label_with_separator(files: dict[str, str], capfd: pytest.CaptureFixtur
     capfd.readouterr()
     assert main(["racluster", *argv]) == 0
     assert sorted(capfd.readouterr().out.splitlines()) == sorted(real.stdout.splitlines())
+
+
+#: what real ra prints of the records racluster -f -w writes (mean and stddev: 3.0.8.2's float
+#: sums over a restarted aggregate differ in the last digit; label: no LABEL DSR is written)
+WRITTEN = ["stime", "ltime", "dur", "trans", "proto", "saddr", "sport", "dir", "daddr", "dport"]
+WRITTEN += ["spkts", "dpkts", "sbytes", "dbytes", "state", "min", "max"]
+
+
+@needs_real_argus
+@pytest.mark.skipif(not SHARED_PCAPS.is_dir(), reason="corpus captures not available")
+@pytest.mark.parametrize("conf", ["status", "idle", "cont", "label-only"])
+def test_timed_rules_write_read_by_real_ra(files: dict[str, str], tmp_path: Path, conf: str) -> None:
+    path = tmp_path / "racluster.conf"
+    path.write_text(CONFS[conf])
+    ours, theirs = tmp_path / "ours.argus", tmp_path / "theirs.argus"
+    assert main(["racluster", "-X", "-r", files["dnp3"], files["sip"], "-f", str(path), "-w", str(ours)]) == 0
+    argv = ["racluster", "-X", "-r", files["dnp3"], files["sip"], "-f", str(path), "-w", str(theirs)]
+    subprocess.run(argv, check=True, timeout=120)
+    texts = []
+    for out in (ours, theirs):
+        ra = subprocess.run(["ra", "-X", "-r", str(out), "-n", "-s", *WRITTEN], capture_output=True, text=True)
+        assert ra.returncode == 0, ra.stderr
+        texts.append(sorted(ra.stdout.splitlines()))
+    assert texts[0] == texts[1]
 
 
 S = 1_000_000

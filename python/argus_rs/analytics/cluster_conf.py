@@ -200,16 +200,20 @@ def cluster_with_conf(
     rmon: bool = False,
     correct: bool | None = None,
     name: str = "racluster.conf",
+    templates: bool = False,
 ) -> pl.LazyFrame:
     """Aggregate ``lf`` (records with their ``record`` bytes, for the rule filters) by the rules
     of ``conf``; records no rule takes are merged by ``keys`` (racluster's ``-m``, default
-    the flow).  The result: each rule's groups in rule order, then the other groups."""
+    the flow).  The result: each rule's groups in rule order, then the other groups.
+    ``templates``: keep each group's first and last record bytes (``record``, ``_record_last``)
+    to write the merged records from, as :func:`racluster` does."""
     lazy = lf.lazy()
     n = len(conf.rules)
     if correct is None and not conf.auto_correction:
         correct = False
     if n == 0:
-        return racluster(lazy.drop("record"), keys, correct=correct, rmon=rmon)
+        plain = lazy if templates else lazy.drop("record")
+        return racluster(plain, keys, correct=correct, rmon=rmon, templates=templates)
     lazy = lazy.with_columns(_masks(conf, name))
     # which rules take the record: the first that matches, and after a cont rule the next too
     taken: list[pl.Expr] = []
@@ -219,7 +223,8 @@ def cluster_with_conf(
         taken.append(hit.alias(f"_take{i}"))
         if not rule.cont:
             still = still & ~pl.col(f"_rule{i}")
-    lazy = lazy.with_columns([*taken, still.alias("_rest")]).drop("record", *(f"_rule{i}" for i in range(n)))
+    drop = [*([] if templates else ["record"]), *(f"_rule{i}" for i in range(n))]
+    lazy = lazy.with_columns([*taken, still.alias("_rest")]).drop(drop)
     timed = [i for i, rule in enumerate(conf.rules) if rule.status or rule.idle]
     if timed:
         lazy = _with_timer_tags(lazy, conf, timed, correct)
@@ -230,15 +235,15 @@ def cluster_with_conf(
         chosen = lazy.filter(pl.col(f"_take{i}"))
         rule_correct = correct if rule.model is None else None
         if i in timed:
-            merged = _timed_rule(chosen, rule, i, helper, rule_correct, rmon)
+            merged = _timed_rule(chosen, rule, i, helper, rule_correct, rmon, templates)
         else:
-            merged = racluster(chosen.drop(helper), rule.model, correct=rule_correct, rmon=rmon)
+            merged = racluster(chosen.drop(helper), rule.model, correct=rule_correct, rmon=rmon, templates=templates)
         if rule.label is not None:
             # every record the rule takes carries the label, so its aggregates do too
             merged = merged.with_columns(pl.lit(rule.label).alias("label"))
         parts.append(_zero_non_keys(merged, rule.model) if i and rule.model else merged)
     rest = lazy.filter(pl.col("_rest")).drop(helper)
-    parts.append(racluster(rest, keys, correct=correct, rmon=rmon))
+    parts.append(racluster(rest, keys, correct=correct, rmon=rmon, templates=templates))
     return pl.concat(parts, how="diagonal_relaxed")
 
 
@@ -267,7 +272,13 @@ def _with_timer_tags(lazy: pl.LazyFrame, conf: ClusterConf, timed: list[int], co
 
 
 def _timed_rule(
-    chosen: pl.LazyFrame, rule: ClusterRule, i: int, helper: list[str], correct: bool | None, rmon: bool
+    chosen: pl.LazyFrame,
+    rule: ClusterRule,
+    i: int,
+    helper: list[str],
+    correct: bool | None,
+    rmon: bool,
+    templates: bool,
 ) -> pl.LazyFrame:
     """A timed rule's aggregates: merged by the model and the timer tag (riding in srcid)."""
     from argus_rs.analytics.cluster_timers import TAG, carry_flow_fields, untag
@@ -277,5 +288,5 @@ def _timed_rule(
     ).drop(helper)
     model = rule.model
     keys = None if model is None else (model if "srcid" in model else [*model, "srcid"])
-    merged = untag(racluster(tagged, keys, correct=correct, rmon=rmon).collect())
+    merged = untag(racluster(tagged, keys, correct=correct, rmon=rmon, templates=templates).collect())
     return carry_flow_fields(merged, model).drop("_entry").lazy()

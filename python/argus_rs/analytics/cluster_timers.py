@@ -113,7 +113,8 @@ def segment_tags(
 
 
 def untag(frame: pl.DataFrame) -> pl.DataFrame:
-    """A merged timed rule's rows with the tag taken out of ``srcid`` (into ``_entry``)."""
+    """A merged timed rule's rows with the tag taken out of ``srcid`` (into ``_entry``), and
+    what a restart leaves in an aggregate as 3.0.8.2 prints it."""
     parts = pl.col("srcid").str.split_exact(TAG, 1)
     tag = parts.struct.field("field_0")
     restarted = tag.str.split(":").list.last() != "0"
@@ -123,6 +124,8 @@ def untag(frame: pl.DataFrame) -> pl.DataFrame:
         tag.str.split(":").list.first().alias("_entry"),
         pl.when(parts.struct.field("field_1") != "").then(parts.struct.field("field_1")).alias("srcid"),
         state.otherwise(pl.col("state")).alias("state"),
+        # ... and its zeroed statistics keep a minimum of 0
+        pl.when(restarted).then(pl.lit(0.0)).otherwise(pl.col("min")).alias("min"),
     )
 
 

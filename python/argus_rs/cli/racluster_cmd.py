@@ -64,8 +64,11 @@ def _is_own(word: str) -> bool:
     return word.lower() in _OWN_MODES
 
 
-def cluster_frame(lf: pl.LazyFrame, keys: list[str] | None, modes: list[str], conf: str | None) -> pl.LazyFrame:
-    """The merged records of ``lf`` for racluster's -m keys, -M modes and -f file."""
+def cluster_frame(
+    lf: pl.LazyFrame, keys: list[str] | None, modes: list[str], conf: str | None, *, templates: bool = False
+) -> pl.LazyFrame:
+    """The merged records of ``lf`` for racluster's -m keys, -M modes and -f file
+    (``templates``: with the record bytes -w writes the merged records from)."""
     from argus_rs.analytics import racluster
 
     rmon = "rmon" in modes
@@ -73,8 +76,10 @@ def cluster_frame(lf: pl.LazyFrame, keys: list[str] | None, modes: list[str], co
     if conf is not None:
         from argus_rs.analytics.cluster_conf import cluster_with_conf, read_cluster_conf
 
-        return cluster_with_conf(lf, read_cluster_conf(conf), keys=keys, rmon=rmon, correct=correct, name=conf)
-    return racluster(lf.drop("record"), keys, correct=correct, rmon=rmon)
+        return cluster_with_conf(
+            lf, read_cluster_conf(conf), keys=keys, rmon=rmon, correct=correct, name=conf, templates=templates
+        )
+    return racluster(lf if templates else lf.drop("record"), keys, correct=correct, rmon=rmon, templates=templates)
 
 
 def run(words: list[str]) -> int:
@@ -99,7 +104,19 @@ def run(words: list[str]) -> int:
             result = _chunked(client, keys, fields)
         else:
             lf = client.lazy()  # with the record bytes: for racluster.conf's rule filters
-            result = cluster_frame(lf, keys, client.modes, client.args.flow_conf).collect(engine="streaming")
+            write = bool(client.args.config.outputs)
+            result = cluster_frame(lf, keys, client.modes, client.args.flow_conf, templates=write).collect()
+            if write:
+                import polars as pl
+
+                from argus_rs.analytics.agr_record import aggregate_records
+
+                # (a one-record aggregate is written without statistics: ra reads its duration)
+                one = pl.col("trans") == 1
+                result = result.with_columns(pl.when(one).then(pl.col("dur")).otherwise(pl.col("min")).alias("min"))
+                firsts, lasts = result.get_column("record"), result.get_column("_record_last")
+                records = aggregate_records(result, firsts, lasts, agr="norep" not in client.modes)
+                result = result.with_columns(records).drop("_record_last")
     except ValueError as exc:
         raise CliError(str(exc)) from None
     return client.emit(result, fields)
