@@ -70,9 +70,9 @@ def test_label_with_separator(files: dict[str, str], capfd: pytest.CaptureFixtur
 
 
 #: what real ra prints of the records racluster -f -w writes (mean and stddev: 3.0.8.2's float
-#: sums over a restarted aggregate differ in the last digit; label: no LABEL DSR is written)
+#: sums over a restarted aggregate differ in the last digit)
 WRITTEN = ["stime", "ltime", "dur", "trans", "proto", "saddr", "sport", "dir", "daddr", "dport"]
-WRITTEN += ["spkts", "dpkts", "sbytes", "dbytes", "state", "min", "max"]
+WRITTEN += ["spkts", "dpkts", "sbytes", "dbytes", "state", "min", "max", "label"]
 
 
 @needs_real_argus
