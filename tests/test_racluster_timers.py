@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from argus_rs.analytics.cluster_timers import segment_tags
+from argus_rs.analytics.cluster_timers import segments
 from argus_rs.cli import main
 from conftest import SHARED_PCAPS
 from oracle import needs_real_argus, real_argus_file
@@ -100,14 +100,10 @@ def test_segments_status_idle_and_sweep() -> None:
     # one key: records at 0, 10, 100 s (idle 60: the gap restarts), then 105 s
     st = [0, 10 * S, 100 * S, 105 * S]
     lt = [1 * S, 11 * S, 101 * S, 106 * S]
-    takes = [True] * 4
-    keys: list[int | None] = [1, 1, 1, 1]
-    (idle,) = segment_tags(st, lt, [(0, 60, takes, keys)])
+    keys = [1, 1, 1, 1]
     # the idle sweep dropped the aggregate before the record at 100 s: a new entry
-    assert idle == ["1:0", "1:0", "2:0", "2:0"]
-    (status,) = segment_tags(st, lt, [(10, 0, takes, keys)])
+    assert segments(st, st, lt, keys, 0, 60) == ([1, 1, 2, 2], [0, 0, 0, 0])
     # no sweep without idle: the aggregate is restarted (same entry, next segment)
-    assert status == ["1:0", "1:1", "1:2", "1:2"]
-    # a record the rule does not take gets no tag, but still moves the clock of the sweep
-    (other,) = segment_tags(st, lt, [(0, 60, [True, False, False, True], [1, None, None, 1])])
-    assert other == ["1:0", None, None, "2:0"]
+    assert segments(st, st, lt, keys, 10, 0) == ([1, 1, 1, 1], [0, 1, 2, 2])
+    # records of other rules move the clock of the sweep: a clock of 100 s before the 2nd record
+    assert segments([0, 100 * S], [0, 10 * S], [1 * S, 11 * S], [1, 1], 0, 60) == ([1, 2], [0, 0])

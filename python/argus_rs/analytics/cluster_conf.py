@@ -249,26 +249,18 @@ def cluster_with_conf(
 
 def _with_timer_tags(lazy: pl.LazyFrame, conf: ClusterConf, timed: list[int], correct: bool | None) -> pl.LazyFrame:
     """``lazy`` with a ``_tag{i}`` column (the aggregate's life and segment) per timed rule."""
-    from argus_rs.analytics.cluster_timers import group_hash, segment_tags, turned
+    from argus_rs.analytics.cluster_timers import group_hash, rule_tags, turned
 
     columns = lazy.collect_schema().names()
     frame = lazy.collect()
-    hashes = []
+    tags = []
     for i in timed:
         rule = conf.rules[i]
         rule_correct = (correct is not False) if rule.model is None else False
         expr, swap = group_hash(rule.model, rule_correct, columns)
         view = frame.with_columns(turned(columns, swap)) if swap is not None else frame
-        hashes.append(view.select(expr.alias("h")).get_column("h").to_list())
-    times = frame.select(pl.col("stime").dt.epoch("us").fill_null(0), pl.col("ltime").dt.epoch("us").fill_null(0))
-    rules = [
-        (conf.rules[i].status or 0, conf.rules[i].idle or 0, frame.get_column(f"_take{i}").to_list(), h)
-        for i, h in zip(timed, hashes, strict=True)
-    ]
-    tags = segment_tags(times.to_series(0).to_list(), times.to_series(1).to_list(), rules)
-    return frame.with_columns(
-        pl.Series(f"_tag{i}", t, dtype=pl.String) for i, t in zip(timed, tags, strict=True)
-    ).lazy()
+        tags.append(rule_tags(view, f"_take{i}", expr, rule.status or 0, rule.idle or 0).alias(f"_tag{i}"))
+    return frame.with_columns(tags).lazy()
 
 
 def _timed_rule(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import polars as pl
 
@@ -28,7 +27,7 @@ from argus_rs.analytics import _addr
 from argus_rs.analytics._common import reversed_columns
 from argus_rs.analytics.cluster import _KEY_RE, _key_exprs
 
-__all__ = ["TAG", "carry_flow_fields", "group_hash", "segment_tags", "untag"]
+__all__ = ["TAG", "carry_flow_fields", "group_hash", "rule_tags", "segments", "untag"]
 
 #: separates the timer tag from the source id while a timed rule's records are merged
 TAG = "\x1e"
@@ -54,62 +53,77 @@ def group_hash(model: list[str] | None, correct: bool, columns: list[str]) -> tu
     return pl.struct([e.alias(f"_k{i}") for i, e in enumerate(exprs)]).hash(seed=11), swap
 
 
-@dataclass
-class _Agg:
-    entry: int
-    seg: int
-    stime: int
-    ltime: int
+def segments(
+    clocks: list[int], stimes: list[int], ltimes: list[int], keys: list[int], status_s: int, idle_s: int
+) -> tuple[list[int], list[int]]:
+    """The aggregate (entry) and segment numbers of one timed rule's records, in file order.
 
-
-@dataclass
-class _Timers:
-    status_us: int
-    idle_us: int
-    table: OrderedDict[int, _Agg]
-
-
-def segment_tags(
-    stimes: list[int], ltimes: list[int], rules: list[tuple[int, int, list[bool], list[int | None]]]
-) -> list[list[str | None]]:
-    """The ``entry:segment`` tag of each record for each timed rule.
-
-    ``stimes``/``ltimes``: every flow record's times (µs), in file order; ``rules``: per timed
-    rule (status s, idle s, does the rule take the record, the record's group hash).  A record
-    the rule does not take gets None."""
-    timers = [_Timers(st * 1_000_000, idle * 1_000_000, OrderedDict()) for st, idle, _, _ in rules]
-    out: list[list[str | None]] = [[None] * len(stimes) for _ in rules]
-    counters = [0] * len(rules)
-    for row, (st, lt) in enumerate(zip(stimes, ltimes, strict=True)):
-        for t in timers:  # the idle sweep: racluster runs it before every flow record
-            if t.idle_us <= 0:
-                continue
-            while t.table:
-                oldest, head = next(iter(t.table.items()))
-                if st - head.ltime < t.idle_us:
+    ``keys``: each record's group hash; ``stimes``/``ltimes``: its times (µs); ``clocks``: the
+    latest start time (µs) of the flow records read since the rule's previous record, this one
+    included (racluster's idle sweep runs before every flow record with that record's start as
+    the clock; the sweeps between two of the rule's records act as one with the latest clock)."""
+    status_us, idle_us = status_s * 1_000_000, idle_s * 1_000_000
+    # key -> [entry, segment, stime, ltime], in the order the aggregates were last merged into
+    table: OrderedDict[int, list[int]] = OrderedDict()
+    entries: list[int] = []
+    segs: list[int] = []
+    count = 0
+    for clock, key, st, lt in zip(clocks, keys, stimes, ltimes, strict=True):
+        if idle_us > 0:
+            while table:
+                oldest = next(iter(table))
+                if clock - table[oldest][3] < idle_us:
                     break
-                del t.table[oldest]
-        for r, (t, (_, _, takes, keys)) in enumerate(zip(timers, rules, strict=True)):
-            key = keys[row]
-            if not takes[row] or key is None:
-                continue
-            found = t.table.get(key)
-            if found is None:
-                counters[r] += 1
-                agg = _Agg(counters[r], 0, st, lt)
-                t.table[key] = agg
+                del table[oldest]
+        agg = table.get(key)
+        if agg is None:
+            count += 1
+            agg = table[key] = [count, 0, st, lt]
+        else:
+            a_st, a_lt = agg[2], agg[3]
+            gap = a_st - lt if lt < a_st else (st - a_lt if a_lt < st else 0)
+            if (status_us > 0 and max(a_lt, lt) - min(a_st, st) >= status_us) or (idle_us > 0 and gap >= idle_us):
+                agg[1] += 1
+                agg[2], agg[3] = st, lt
             else:
-                agg = found
-                span = max(agg.ltime, lt) - min(agg.stime, st)
-                gap = agg.stime - lt if lt < agg.stime else (st - agg.ltime if agg.ltime < st else 0)
-                if (t.status_us > 0 and span >= t.status_us) or (t.idle_us > 0 and gap >= t.idle_us):
-                    agg.seg += 1
-                    agg.stime, agg.ltime = st, lt
-                else:
-                    agg.stime, agg.ltime = min(agg.stime, st), max(agg.ltime, lt)
-                t.table.move_to_end(key)
-            out[r][row] = f"{agg.entry}:{agg.seg}"
-    return out
+                agg[2], agg[3] = min(a_st, st), max(a_lt, lt)
+            table.move_to_end(key)
+        entries.append(agg[0])
+        segs.append(agg[1])
+    return entries, segs
+
+
+def rule_tags(frame: pl.DataFrame, take: str, key: pl.Expr, status_s: int, idle_s: int) -> pl.Series:
+    """The ``entry:segment`` tag of each record (null where the rule, whose take column is
+    ``take``, does not take it) from the records of ``frame`` in file order."""
+    st, lt = pl.col("stime").dt.epoch("us").fill_null(0), pl.col("ltime").dt.epoch("us").fill_null(0)
+    took = pl.col(take).fill_null(False)
+    rows = frame.select(
+        st.alias("_st"),
+        lt.alias("_lt"),
+        key.alias("_key"),
+        took.alias("_took"),
+        # the records since the rule's previous record share a number: their latest start
+        (took.cast(pl.Int64).cum_sum() - took.cast(pl.Int64)).alias("_span"),
+    ).with_row_index("_pos")
+    rows = rows.with_columns(pl.col("_st").max().over("_span").alias("_clock")).filter("_took")
+    entries, segs = segments(
+        rows.get_column("_clock").to_list(),
+        rows.get_column("_st").to_list(),
+        rows.get_column("_lt").to_list(),
+        rows.get_column("_key").to_list(),
+        status_s,
+        idle_s,
+    )
+    tags = rows.select(
+        "_pos",
+        pl.concat_str(
+            [pl.Series(entries, dtype=pl.Int64).cast(pl.String), pl.Series(segs, dtype=pl.Int64).cast(pl.String)],
+            separator=":",
+        ).alias("tag"),
+    )
+    every = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pos"))
+    return every.join(tags, on="_pos", how="left", maintain_order="left").get_column("tag")
 
 
 def untag(frame: pl.DataFrame) -> pl.DataFrame:
@@ -169,8 +183,10 @@ def carry_flow_fields(frame: pl.DataFrame, model: list[str] | None) -> pl.DataFr
     if not (cols or ports):
         return frame
     frame = frame.with_row_index("_pos")
-    by_entry = frame.group_by("_entry", maintain_order=True).agg("_pos", *cols, *ports)
-    fixed: dict[str, list[str | None]] = {c: [None] * frame.height for c in (*cols, *ports)}
+    # only aggregates that were restarted have later segments to fix
+    restarted = frame.filter(pl.len().over("_entry") > 1)
+    by_entry = restarted.group_by("_entry", maintain_order=True).agg("_pos", *cols, *ports)
+    fixed: dict[str, list[str | None]] = {c: frame.get_column(c).to_list() for c in (*cols, *ports)}
     for row in by_entry.iter_rows(named=True):
         for c in (*cols, *ports):
             values = (_common_addr if c in cols else _common_port)(row[c])

@@ -4,6 +4,8 @@ with NULs to a word).  3.0.8.2 writes it after the record's other DSRs."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import polars as pl
 
 __all__ = ["label_dsr", "with_labels"]
@@ -13,6 +15,7 @@ _LABEL = 0x66
 _MAX_WORDS = 0xFFFF
 
 
+@lru_cache(maxsize=256)
 def label_dsr(label: str) -> bytes:
     """The LABEL DSR of ``label`` (ASCII; other characters as UTF-8 bytes)."""
     text = label.encode("utf-8", errors="surrogateescape")
