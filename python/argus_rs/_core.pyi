@@ -340,3 +340,20 @@ class LiveSensor:
     def stats(self) -> dict[str, int]:
         """packets, bytes, records, flows, open_flows, captured, kernel_dropped,
         interface_dropped, dropped_batches, dropped_records, errors."""
+
+@final
+class ClusterMerger:
+    """racluster's default merge (records of one flow; ``correct``: the reversed flow's records
+    turned around) over Arrow record batches of the ra columns; ``templates``: ``record`` holds
+    each group's first record bytes and ``_record_last`` its last's (for -w)."""
+
+    def __init__(self, correct: bool = True, templates: bool = False) -> None: ...
+    def push(self, batch: ArrowArrayExportable | ArrowStreamExportable) -> None:
+        """Merge the records of ``batch``; ValueError ("racluster kernel: ...") for a missing
+        column or one of another type."""
+    def finish(self) -> ArrowArrayExportable:
+        """The merged records: the input's columns, then trans, mean, min, max, stddev, sum
+        (groups in order of their first record)."""
+    @property
+    def rows(self) -> int:
+        """Records merged so far."""

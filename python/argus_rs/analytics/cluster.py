@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from argus_rs.analytics import _addr
+from argus_rs.analytics import _addr, cluster_kernel
 from argus_rs.analytics._common import COUNTERS, key_list, reversed_columns
 
 __all__ = ["CLUSTER_KEYS", "racluster"]
@@ -418,6 +418,16 @@ def racluster(
     ``templates``: ``record`` holds each group's first record bytes (to write the merged
     records from: :func:`argus_rs.analytics.agr_record.aggregate_records`), else null.
     """
+    if isinstance(lf, pl.DataFrame) and cluster_kernel.kernel_applies(lf.columns, keys, rmon=rmon, rmon_rows=rmon_rows):
+        # the default key on plain records: merged in one Rust pass
+        try:
+            merged = cluster_kernel.merge(
+                [lf], correct=correct is not False, templates=templates and "record" in lf.columns
+            )
+        except ValueError:
+            merged = None  # a column of another type than the readers': polars merges it
+        if merged is not None:
+            return merged.lazy()
     lf = lf.lazy()
     columns = lf.collect_schema().names()
     if rmon:

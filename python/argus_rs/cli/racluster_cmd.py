@@ -174,6 +174,7 @@ def _chunked(client: Client, keys: list[str] | None, fields: list[FieldSpec]) ->
     import polars as pl
 
     from argus_rs.analytics import racluster
+    from argus_rs.analytics.cluster_kernel import kernel_applies, merge
 
     rmon = "rmon" in client.modes
     correct = True if "correct" in client.modes else False if "nocorrect" in client.modes else None
@@ -202,7 +203,16 @@ def _chunked(client: Client, keys: list[str] | None, fields: list[FieldSpec]) ->
 
     # -w: the records are written from each group's first record (its bytes are kept)
     write = bool(client.args.config.outputs)
-    for batch in client.batches(read_columns(client, keys, fields)):
+    columns = read_columns(client, keys, fields)
+    if kernel_applies(columns, keys, rmon=rmon):
+        # the default key: every batch merged into one set of groups in Rust (no chunks)
+        kernel_result = merge(client.batches(columns), correct=correct is not False, templates=write)
+        if kernel_result is not None:
+            return _with_records(client, kernel_result) if write else kernel_result
+        from argus_rs.io import empty_frame
+
+        return racluster(empty_frame(), keys, correct=correct, rmon=rmon).collect()  # no records
+    for batch in client.batches(columns):
         pending.append(batch)
         rows += batch.height
         if rows >= step:
@@ -216,14 +226,18 @@ def _chunked(client: Client, keys: list[str] | None, fields: list[FieldSpec]) ->
 
         return racluster(empty_frame(), keys, correct=correct, rmon=rmon).collect()
     result = merged[0] if len(merged) == 1 else again(merged)
-    if write:
-        from argus_rs.analytics.agr_record import aggregate_records
+    return _with_records(client, result) if write else result
 
-        records = aggregate_records(
-            result, result.get_column("record"), result.get_column("_record_last"), agr="norep" not in client.modes
-        )
-        result = result.with_columns(records).drop("_record_last")
-    return result
+
+def _with_records(client: Client, result: pl.DataFrame) -> pl.DataFrame:
+    """The merged rows with the Argus record bytes -w writes (from each group's first and last
+    record's bytes)."""
+    from argus_rs.analytics.agr_record import aggregate_records
+
+    records = aggregate_records(
+        result, result.get_column("record"), result.get_column("_record_last"), agr="norep" not in client.modes
+    )
+    return result.with_columns(records).drop("_record_last")
 
 
 def racluster_command(

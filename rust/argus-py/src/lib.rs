@@ -6,6 +6,7 @@ mod argus_in;
 mod argus_out;
 mod batch;
 mod binary;
+mod cluster;
 mod filter;
 mod live;
 mod options;
@@ -53,6 +54,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ra_fields::ra_join_lines, m)?)?;
     m.add_function(wrap_pyfunction!(strip::strip_dsrs, m)?)?;
     m.add_function(wrap_pyfunction!(agr_record::aggregate_records, m)?)?;
+    m.add_class::<cluster::ClusterMerger>()?;
     m.add_function(wrap_pyfunction!(piece::rewrite_piece, m)?)?;
     m.add_function(wrap_pyfunction!(reopen::request_reopen, m)?)?;
     Ok(())
