@@ -148,7 +148,7 @@ def _print_options(config: RaConfig) -> PrintOptions:
 def _user_encoding(value: str | None) -> str:
     """RA_USERDATA_ENCODE / -M printer= as PrintOptions.user_encoding (Ascii when unknown)."""
     lowered = (value or "").lower()
-    return lowered if lowered in ("encode32", "encode64", "obfuscate") else "ascii"
+    return lowered if lowered in ("encode32", "encode64", "obfuscate", "hex") else "ascii"
 
 
 def _fields(config: RaConfig, words: list[list[str]]) -> list[FieldSpec]:
@@ -248,10 +248,13 @@ class _Printer:
             self._json(frame.filter(shown))
             return
         from argus_rs.ra import render_lines
+        from argus_rs.ra.hexdump import hex_lines
 
         keep = frame.filter(shown)
         self._set_rtime_base(keep)
-        rendered = render_lines(keep, self.fields, self.opts) if keep.height else None
+        # -M printer=hex: the user data columns become dumps under the line
+        render = hex_lines if self.opts.user_encoding == "hex" else render_lines
+        rendered = render(keep, self.fields, self.opts) if keep.height else None
         if self.labels == 0:
             if rendered is not None and rendered.len():
                 # one line per value, as they are (no quoting): the fastest way out of polars
@@ -275,8 +278,11 @@ class _Printer:
 
     def mars(self, mars: list[dict[str, object]], state: _State) -> None:
         """``-M man``: management record lines, with headers at ra's label counts as records get them."""
+        from argus_rs.ra.hexdump import without_user
         from argus_rs.ra.mar import mar_line
 
+        # -M printer=hex: the user data columns leave no trace on a line
+        fields = without_user(self.fields) if self.opts.user_encoding == "hex" else self.fields
         chunks: list[str] = []
         for mar in mars:
             if self.labels and state.labels_seen % self.labels == 0:
@@ -284,7 +290,7 @@ class _Printer:
             state.labels_seen += 1
             if self.labels < 0:
                 self.labels = 0
-            chunks.append(mar_line(mar, self.fields, self.opts))
+            chunks.append(mar_line(mar, fields, self.opts))
         if chunks:
             self.out.write(("\n".join(chunks) + "\n").encode())
 
@@ -639,7 +645,7 @@ def _modes(config: RaConfig) -> str:
             continue  # the reader strips the records: see _Read.keep_dsrs
         elif word == "disa":
             continue  # DiffServ names of the US DISA table, applied in _print_options
-        elif lowered in ("printer=ascii", "printer=encode32", "printer=encode64", "printer=obfuscate"):
+        elif lowered in ("printer=ascii", "printer=encode32", "printer=encode64", "printer=obfuscate", "printer=hex"):
             config.user_data_encoding = lowered.split("=", 1)[1]
         elif lowered.startswith(_UNSUPPORTED_MODES):
             raise CliError(f"-M {word}: not supported by argus-rs ra yet (see docs/compat.md)")

@@ -1,0 +1,71 @@
+"""ra's ``-M printer=hex``: user data (``suser``/``duser``) as a hex dump under the flow line.
+
+What ra 3.0.8 prints (observed): the flow line without the user data columns
+(they leave no trace, not even their separator; the header keeps them), then,
+for each user data column in ``-s`` order whose direction has data, a dump of
+its first bytes (at most the column width) and a blank line.  A dump line is
+``      0xOOOO\\t`` then the 16 bytes as 8 groups of `` xxxx`` (an odd last byte
+as `` xx``) padded to 40 characters, ``\\t`` and the bytes as text (``isgraph``
+characters, the rest ``.``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from .fields import FieldSpec
+    from .render import PrintOptions
+
+__all__ = ["USER_FIELDS", "hex_dump", "hex_lines", "without_user"]
+
+#: the columns ra dumps instead of printing
+USER_FIELDS = ("suser", "duser")
+
+_BYTES_PER_LINE = 16
+#: 8 groups of " xxxx"
+_HEX_WIDTH = 40
+_INDENT = "      "
+
+
+def _text(chunk: bytes) -> str:
+    # isgraph in the C locale: '!'..'~'
+    return "".join(chr(c) if 0x21 <= c <= 0x7E else "." for c in chunk)
+
+
+def hex_dump(data: bytes) -> list[str]:
+    """The dump lines of ``data``."""
+    lines = []
+    for offset in range(0, len(data), _BYTES_PER_LINE):
+        chunk = data[offset : offset + _BYTES_PER_LINE]
+        groups = "".join(" " + chunk[i : i + 2].hex() for i in range(0, len(chunk), 2))
+        lines.append(f"{_INDENT}0x{offset:04x}\t{groups:<{_HEX_WIDTH}}\t{_text(chunk)}")
+    return lines
+
+
+def without_user(fields: Sequence[FieldSpec]) -> list[FieldSpec]:
+    """The fields ra prints on the line itself."""
+    return [f for f in fields if f.name not in USER_FIELDS]
+
+
+def hex_lines(frame: pl.DataFrame, fields: Sequence[FieldSpec], opts: PrintOptions) -> pl.Series:
+    """Each record's flow line followed by its dumps, as one string per record (no final newline)."""
+    import polars as pl
+
+    from .render import render_lines
+
+    shown = without_user(fields)
+    if shown:
+        lines: list[str] = render_lines(frame, shown, opts).to_list()
+    else:
+        lines = [""] * frame.height  # ra prints an empty flow line
+    dumped = [f for f in fields if f.name in USER_FIELDS and f.width > 0 and f.name in frame.columns]
+    for spec in dumped:
+        values = frame.get_column(spec.name).to_list()
+        for row, data in enumerate(values):
+            if data:
+                lines[row] += "".join("\n" + line for line in hex_dump(data[: spec.width])) + "\n"
+    return pl.Series("line", lines, dtype=pl.Utf8)
