@@ -127,6 +127,9 @@ impl<'a> Packets<'a> {
         // libpcap's salvage of a caplen above the snapshot length, as the reader.
         let len = record.caplen.min(f.snapshot);
         self.at += record_len;
+        // The next record's header and first bytes (what routing reads)
+        // are fetched while this packet is worked on.
+        prefetch(&self.file.map, self.at);
         Ok(Some(RawPacket {
             ts_usec: f.ts_usec(&record),
             wire_len: record.len.max(len),
@@ -134,4 +137,19 @@ impl<'a> Packets<'a> {
             data: &rest[16..16 + len as usize],
         }))
     }
+}
+
+/// Ask for the two cache lines at `at` (a hint; nothing when past the end).
+#[inline]
+fn prefetch(map: &[u8], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for line in [at, at + 64] {
+        if let Some(b) = map.get(line) {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            // SAFETY: a prefetch is a hint; the address is in the mapping.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(b).cast::<i8>()) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (map, at);
 }
