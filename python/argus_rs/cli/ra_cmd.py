@@ -32,6 +32,7 @@ from argus_rs.cli.ra_argv import RaArgs, parse
 from argus_rs.cli.ra_remote import REMOTE_INPUT, remote_frames, split_filter
 from argus_rs.ra.dsrs import dsrs_mode
 from argus_rs.ra.mar import read_mars
+from argus_rs.ra.pacing import Pacer, pace_factor
 from argus_rs.rarc import RaConfig
 
 if TYPE_CHECKING:
@@ -80,8 +81,6 @@ _UNSUPPORTED_MODES = (
     "sql=",
     "saslmech=",
     "printer=",
-    "rtime",
-    "realtime",
     "ind",
     "replace",
     "hard",
@@ -479,6 +478,8 @@ def _read_plan(
         wanted.update(("stime", "ltime"))
     if config.summary:
         wanted.update(("pkts", "bytes"))
+    if pace_factor(config.modes):
+        wanted.add("stime")  # -M rtime paces by the start times
     # none wanted (-q, or only the match count): batches of rows without columns, no record decoded
     read.columns = [c for c in record_columns() if c in wanted]
     return read
@@ -496,6 +497,7 @@ class _Run:
     reject: _Output | None = None
     user_match: Any = None  # -e: argus_rs.cli.ra_userdata.UserDataMatch
     state: _State = field(default_factory=_State)
+    pacer: Pacer | None = None  # -M rtime[:factor]
 
     # ra's -N on the input stream: (skip counts <= start, stop once the count passes end)
     def _input_window(self, frame: pl.DataFrame, matched: pl.Series) -> tuple[pl.DataFrame, pl.Series, bool]:
@@ -574,9 +576,19 @@ class _Run:
             keep = keep & self.time_range.mask(frame)
         selected = frame.filter(keep)
         if selected.height:
-            self._emit(selected)
+            self._paced_emit(selected)
         if stop:
             state.stop = True
+
+    def _paced_emit(self, frame: pl.DataFrame) -> None:
+        """-M rtime: each part of ``frame`` emitted when its records are due."""
+        if self.pacer is None:
+            self._emit(frame)
+            return
+        for part in self.pacer.parts(frame):
+            self._emit(part)
+            if self.state.stop:
+                break
 
     def _emit(self, frame: pl.DataFrame) -> None:
         import polars as pl
@@ -647,6 +659,8 @@ def _modes(config: RaConfig) -> str:
             continue  # DiffServ names of the US DISA table, applied in _print_options
         elif lowered in ("printer=ascii", "printer=encode32", "printer=encode64", "printer=obfuscate", "printer=hex"):
             config.user_data_encoding = lowered.split("=", 1)[1]
+        elif lowered.startswith(("rtime", "realtime")):
+            continue  # records paced as they are selected: see argus_rs.ra.pacing
         elif lowered.startswith(_UNSUPPORTED_MODES):
             raise CliError(f"-M {word}: not supported by argus-rs ra yet (see docs/compat.md)")
         else:
@@ -723,6 +737,9 @@ def run(args: RaArgs, output_format: str | None) -> int:
     mar_passes = _mar_passes(filter_text) and user_match is None
     run = _Run(config, record_filter, mar_passes, time_range, printer, outputs, read, reject)
     run.user_match = user_match
+    factor = pace_factor(config.modes)
+    if factor and not args.remotes:  # ra plays back files only
+        run.pacer = Pacer(factor, sys.stdout.buffer.flush)
     state = run.state
     # -M man (text output of files): each MAR where it stands among the flow records
     print_mars = printer is not None and mode == "text" and mar_passes and _print_man(config)
