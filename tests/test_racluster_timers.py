@@ -29,6 +29,9 @@ CONFS = {
     "cont": 'filter="tcp" model="daddr" idle=30 cont\nfilter="tcp" model="proto" status=120 label="all"\n',
     "udp-status": 'filter="udp" model="proto" status=5\nfilter="tcp" model="saddr daddr" idle=15\n',
     "label-only": 'filter="tcp" model="saddr" label="averylonglabel"\nfilter="udp" label="u"\n',
+    "masked-idle": 'filter="" model="saddr/24" idle=20\n',
+    "ports-both": 'model="proto dport" idle=8 status=40\n',
+    "none-status": 'filter="udp" model="none" status=5\n',
 }
 
 

@@ -225,7 +225,8 @@ def cluster_with_conf(
             still = still & ~pl.col(f"_rule{i}")
     drop = [*([] if templates else ["record"]), *(f"_rule{i}" for i in range(n))]
     lazy = lazy.with_columns([*taken, still.alias("_rest")]).drop(drop)
-    timed = [i for i, rule in enumerate(conf.rules) if rule.status or rule.idle]
+    # (model="none" does not merge: nothing for a timer to split)
+    timed = [i for i, rule in enumerate(conf.rules) if (rule.status or rule.idle) and rule.model != ["none"]]
     if timed:
         lazy = _with_timer_tags(lazy, conf, timed, correct)
     lazy = lazy.cache()
