@@ -80,7 +80,7 @@ WRITTEN += ["spkts", "dpkts", "sbytes", "dbytes", "state", "min", "max", "label"
 
 @needs_real_argus
 @pytest.mark.skipif(not SHARED_PCAPS.is_dir(), reason="corpus captures not available")
-@pytest.mark.parametrize("conf", ["status", "idle", "cont", "label-only"])
+@pytest.mark.parametrize("conf", ["status", "idle", "cont", "label-only", "both-label", "udp-status"])
 def test_timed_rules_write_read_by_real_ra(files: dict[str, str], tmp_path: Path, conf: str) -> None:
     path = tmp_path / "racluster.conf"
     path.write_text(CONFS[conf])

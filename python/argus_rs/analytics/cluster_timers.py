@@ -198,3 +198,17 @@ def carry_flow_fields(frame: pl.DataFrame, model: list[str] | None) -> pl.DataFr
 def turned(columns: list[str], swap: pl.Expr | None) -> list[pl.Expr]:
     """The columns as the matrix key sees them (turned around where ``swap`` holds)."""
     return [] if swap is None else reversed_columns(columns, swap)
+
+
+def int_state_records(frame: pl.DataFrame, records: pl.Series) -> pl.Series:
+    """``records`` (the bytes -w writes for the rows of ``frame``) with the start cause (0x10 in
+    the header's cause byte) set where a one-way UDP row's state is INT: ra prints a one-way
+    UDP record INT only with that cause, REQ without (a restarted aggregate prints INT)."""
+    flagged = frame.select(((pl.col("proto") == "udp") & (pl.col("state") == "INT")).fill_null(False)).to_series()
+    if not flagged.any():
+        return records
+    out = [
+        r[:1] + bytes((r[1] | 0x10,)) + r[2:] if hit and r is not None and len(r) > 1 else r
+        for r, hit in zip(records.to_list(), flagged.to_list(), strict=True)
+    ]
+    return pl.Series(records.name, out, dtype=pl.Binary)

@@ -116,6 +116,9 @@ def run(words: list[str]) -> int:
                 result = result.with_columns(pl.when(one).then(pl.col("dur")).otherwise(pl.col("min")).alias("min"))
                 firsts, lasts = result.get_column("record"), result.get_column("_record_last")
                 records = aggregate_records(result, firsts, lasts, agr="norep" not in client.modes)
+                from argus_rs.analytics.cluster_timers import int_state_records
+
+                records = int_state_records(result, records)
                 if "label" in result.columns:  # racluster.conf's label=: a LABEL DSR
                     from argus_rs.analytics.label_dsr import with_labels
 
