@@ -29,7 +29,8 @@ import typer
 
 from argus_rs.cli._common import PROG, CliError, one_line, report, silence_stdout, time_range_option
 from argus_rs.cli.ra_argv import RaArgs, parse
-from argus_rs.cli.ra_remote import REMOTE_INPUT, remote_frames, split_filter
+from argus_rs.cli.ra_poll import poll_mode, poll_run
+from argus_rs.cli.ra_remote import CONNECT_TIMEOUT, REMOTE_INPUT, remote_frames, split_filter
 from argus_rs.ra.dsrs import dsrs_mode
 from argus_rs.ra.mar import read_mars
 from argus_rs.ra.pacing import Pacer, pace_factor
@@ -76,7 +77,6 @@ _QUIET_MODES = ("noman", "norep", "nocurses", "nozero", "correct", "nocorrect")
 _UNSUPPORTED_MODES = (
     "rmon",
     "uni",
-    "poll",
     "oui",
     "sql=",
     "saslmech=",
@@ -661,6 +661,8 @@ def _modes(config: RaConfig) -> str:
             config.user_data_encoding = lowered.split("=", 1)[1]
         elif lowered.startswith(("rtime", "realtime")):
             continue  # records paced as they are selected: see argus_rs.ra.pacing
+        elif lowered.startswith("poll"):
+            continue  # each input's START MAR only: see argus_rs.cli.ra_poll
         elif lowered.startswith(_UNSUPPORTED_MODES):
             raise CliError(f"-M {word}: not supported by argus-rs ra yet (see docs/compat.md)")
         else:
@@ -743,6 +745,10 @@ def run(args: RaArgs, output_format: str | None) -> int:
     state = run.state
     # -M man (text output of files): each MAR where it stands among the flow records
     print_mars = printer is not None and mode == "text" and mar_passes and _print_man(config)
+    if poll_mode(config.modes):
+        return poll_run(
+            run, inputs, args.remotes, print_mars, bool(filter_text), lambda e: report(COMMAND, e), CONNECT_TIMEOUT
+        )
     if print_mars:
         read.offsets = True  # to print each MAR between the flow records around it
     try:
