@@ -327,7 +327,15 @@ class _Printer:
         if not self.xml_started:
             self.out.write(xml_header(frame).encode())
             self.xml_started = True
-        if frame.height:
+        if frame.height and self.opts.user_encoding == "hex":
+            from argus_rs.ra.hexdump import user_dumps, without_user
+
+            # -M printer=hex: no user data attributes, the dumps after each element
+            elements = xml_records(frame, without_user(self.fields), self.opts).splitlines()
+            dumps = user_dumps(frame, self.fields)
+            text = "".join(e + d + "\n" for e, d in zip(elements, dumps, strict=True))
+            self.out.write(text.encode("utf-8", "surrogateescape"))
+        elif frame.height:
             text = xml_records(frame, self.fields, self.opts)
             self.out.write(text.encode("utf-8", "surrogateescape"))
 

@@ -6,7 +6,8 @@ for each user data column in ``-s`` order whose direction has data, a dump of
 its first bytes (at most the column width) and a blank line.  A dump line is
 ``      0xOOOO\\t`` then the 16 bytes as 8 groups of `` xxxx`` (an odd last byte
 as `` xx``) padded to 40 characters, ``\\t`` and the bytes as text (``isgraph``
-characters, the rest ``.``).
+characters, the rest ``.``).  With ``-M xml`` the user data attributes are left out and the
+dumps follow each record's element.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from .fields import FieldSpec
     from .render import PrintOptions
 
-__all__ = ["USER_FIELDS", "hex_dump", "hex_lines", "without_user"]
+__all__ = ["USER_FIELDS", "hex_dump", "hex_lines", "user_dumps", "without_user"]
 
 #: the columns ra dumps instead of printing
 USER_FIELDS = ("suser", "duser")
@@ -51,6 +52,18 @@ def without_user(fields: Sequence[FieldSpec]) -> list[FieldSpec]:
     return [f for f in fields if f.name not in USER_FIELDS]
 
 
+def user_dumps(frame: pl.DataFrame, fields: Sequence[FieldSpec]) -> list[str]:
+    """What follows each record's line: ``\\n`` and a dump line for each line of each direction's
+    dump, then ``\\n`` (the blank line once the record's own newline is printed)."""
+    after = [""] * frame.height
+    dumped = [f for f in fields if f.name in USER_FIELDS and f.width > 0 and f.name in frame.columns]
+    for spec in dumped:
+        for row, data in enumerate(frame.get_column(spec.name).to_list()):
+            if data:
+                after[row] += "".join("\n" + line for line in hex_dump(data[: spec.width])) + "\n"
+    return after
+
+
 def hex_lines(frame: pl.DataFrame, fields: Sequence[FieldSpec], opts: PrintOptions) -> pl.Series:
     """Each record's flow line followed by its dumps, as one string per record (no final newline)."""
     import polars as pl
@@ -62,10 +75,5 @@ def hex_lines(frame: pl.DataFrame, fields: Sequence[FieldSpec], opts: PrintOptio
         lines: list[str] = render_lines(frame, shown, opts).to_list()
     else:
         lines = [""] * frame.height  # ra prints an empty flow line
-    dumped = [f for f in fields if f.name in USER_FIELDS and f.width > 0 and f.name in frame.columns]
-    for spec in dumped:
-        values = frame.get_column(spec.name).to_list()
-        for row, data in enumerate(values):
-            if data:
-                lines[row] += "".join("\n" + line for line in hex_dump(data[: spec.width])) + "\n"
-    return pl.Series("line", lines, dtype=pl.Utf8)
+    after = user_dumps(frame, fields)
+    return pl.Series("line", [line + dumps for line, dumps in zip(lines, after, strict=True)], dtype=pl.Utf8)
