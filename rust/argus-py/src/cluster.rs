@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, TimestampMicrosecondType, UInt64Type};
 use arrow_array::{
@@ -20,7 +21,9 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use arrow_select::interleave::interleave;
-use hashbrown::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyRecordBatch;
@@ -51,6 +54,53 @@ const MARKS: [&[u8]; 3] = [b"Rsd*g&ir", b"@SD", b"Ext"];
 const INT_CAUSES: [&str; 5] = ["Start", "Stop", "Close", "Closed", "Flush"];
 /// Marks a null value in a key (0xFF never occurs in UTF-8).
 const NULL_MARK: u8 = 0xFF;
+
+/// Byte-string keys (and a value after each) in one arena, each with an id
+/// in order of insertion: no allocation per key.
+#[derive(Default)]
+struct KeyTable {
+    arena: Vec<u8>,
+    /// (offset, key length, value length) by id
+    spans: Vec<(usize, u32, u32)>,
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+}
+
+impl KeyTable {
+    fn key(&self, id: u32) -> &[u8] {
+        let (at, k, _) = self.spans[id as usize];
+        &self.arena[at..at + k as usize]
+    }
+
+    fn value(&self, id: u32) -> &[u8] {
+        let (at, k, v) = self.spans[id as usize];
+        &self.arena[at + k as usize..at + (k + v) as usize]
+    }
+
+    /// The id of `key`, and whether it is new (then stored with `value`).
+    fn find_or_insert(&mut self, key: &[u8], value: &[u8]) -> (u32, bool) {
+        let hash = self.hasher.hash_one(key);
+        let (arena, spans) = (&self.arena, &self.spans);
+        let same = |&id: &u32| {
+            let (at, k, _) = spans[id as usize];
+            &arena[at..at + k as usize] == key
+        };
+        if let Some(&id) = self.table.find(hash, same) {
+            return (id, false);
+        }
+        let id = self.spans.len() as u32;
+        self.spans
+            .push((self.arena.len(), key.len() as u32, value.len() as u32));
+        self.arena.extend_from_slice(key);
+        self.arena.extend_from_slice(value);
+        let (arena, spans, hasher) = (&self.arena, &self.spans, &self.hasher);
+        self.table.insert_unique(hash, id, |&i| {
+            let (at, k, _) = spans[i as usize];
+            hasher.hash_one(&arena[at..at + k as usize])
+        });
+        (id, true)
+    }
+}
 
 /// A string column of any of Arrow's string layouts (polars exports views).
 enum Strs<'a> {
@@ -130,7 +180,6 @@ impl Agr {
 }
 
 struct Group {
-    key: Box<[u8]>,
     first: RowRef,
     last: RowRef,
     stime: Option<i64>,
@@ -146,7 +195,8 @@ struct Group {
     syn: bool,
     arp: bool,
     rarp: bool,
-    state_seen: Option<Box<str>>,
+    /// the first state seen (interned), and whether another one was
+    state_seen: Option<u32>,
     state_differ: bool,
     flag_lo: [Option<u8>; FLAG_WIDTH],
     flag_hi: [Option<u8>; FLAG_WIDTH],
@@ -154,9 +204,8 @@ struct Group {
 }
 
 impl Group {
-    fn new(key: Box<[u8]>, at: RowRef) -> Self {
+    fn new(at: RowRef) -> Self {
         Self {
-            key,
             first: at,
             last: at,
             stime: None,
@@ -214,15 +263,15 @@ impl Group {
         }
     }
 
-    fn flag_string(&self) -> String {
-        let mut out = Vec::with_capacity(FLAG_WIDTH);
-        for i in 0..FLAG_WIDTH {
+    fn flag_string(&self) -> [u8; FLAG_WIDTH] {
+        let mut out = [b' '; FLAG_WIDTH];
+        for (i, slot) in out.iter_mut().enumerate() {
             let generic = match (self.flag_lo[i], self.flag_hi[i]) {
                 (None, _) => b' ',
                 (Some(l), Some(h)) if l == h => l,
                 _ => b'*',
             };
-            out.push(match i {
+            *slot = match i {
                 3 if self.mark(3, b'R') => b'R',
                 3 => {
                     let inner = if self.mark(3, b'g') {
@@ -235,9 +284,9 @@ impl Group {
                 4 => self.both(4, b'@', b'S', b'D', generic),
                 5 => self.both(5, b'E', b'x', b't', generic),
                 _ => generic,
-            });
+            };
         }
-        String::from_utf8(out).expect("ASCII flags")
+        out
     }
 
     /// The strongest TCP state the merged status bits give (cluster.py `_tcp_state_value`).
@@ -301,19 +350,14 @@ fn put(buf: &mut Vec<u8>, v: Option<&str>) {
     buf.push(0);
 }
 
-/// The key values back from a group key (after the family byte).
-fn key_values(key: &[u8]) -> Vec<Option<&str>> {
-    key[1..]
-        .split(|&b| b == 0)
-        .take(KEYS.len())
-        .map(|v| {
-            if v == [NULL_MARK] {
-                None
-            } else {
-                Some(std::str::from_utf8(v).expect("keys are UTF-8"))
-            }
-        })
-        .collect()
+/// Key value `k` (of `KEYS`) back from a group key (after the family byte).
+fn key_value(key: &[u8], k: usize) -> Option<&str> {
+    let v = key[1..].split(|&b| b == 0).nth(k)?;
+    if v == [NULL_MARK] {
+        None
+    } else {
+        Some(std::str::from_utf8(v).expect("keys are UTF-8"))
+    }
 }
 
 /// The columns of one input batch the merge reads.
@@ -388,9 +432,12 @@ pub struct ClusterMerger {
     retained: usize,
     rows: u64,
     groups: Vec<Group>,
-    index: HashMap<Box<[u8]>, u32>,
+    /// group keys, ids = group indexes
+    index: KeyTable,
     /// unordered flow -> the source side of its first record (`-M correct`)
-    orient: HashMap<Box<[u8]>, Box<[u8]>>,
+    orient: KeyTable,
+    /// the states seen, interned
+    states: KeyTable,
 }
 
 impl ClusterMerger {
@@ -442,13 +489,8 @@ impl ClusterMerger {
                 okey.extend_from_slice(lo);
                 okey.push(NULL_MARK);
                 okey.extend_from_slice(hi);
-                match self.orient.get(okey.as_slice()) {
-                    Some(first) => reversed = first.as_ref() != side.as_slice(),
-                    None => {
-                        self.orient
-                            .insert(okey.as_slice().into(), side.as_slice().into());
-                    }
-                }
+                let (id, new) = self.orient.find_or_insert(&okey, &side);
+                reversed = !new && self.orient.value(id) != side.as_slice();
             }
             if reversed {
                 std::mem::swap(&mut saddr, &mut daddr);
@@ -469,15 +511,11 @@ impl ClusterMerger {
                 row: i as u32,
                 reversed,
             };
-            let g = match self.index.get(key.as_slice()) {
-                Some(&g) => g as usize,
-                None => {
-                    let g = self.groups.len();
-                    self.groups.push(Group::new(key.as_slice().into(), at));
-                    self.index.insert(key.as_slice().into(), g as u32);
-                    g
-                }
-            };
+            let (g, new) = self.index.find_or_insert(&key, &[]);
+            if new {
+                self.groups.push(Group::new(at));
+            }
+            let g = g as usize;
             let grp = &mut self.groups[g];
             grp.last = at;
             grp.trans += 1;
@@ -515,9 +553,10 @@ impl ClusterMerger {
                 }
             }
             if let Some(st) = state {
-                match &grp.state_seen {
-                    None => grp.state_seen = Some(st.into()),
-                    Some(seen) if seen.as_ref() != st => grp.state_differ = true,
+                let code = self.states.find_or_insert(st.as_bytes(), &[]).0;
+                match grp.state_seen {
+                    None => grp.state_seen = Some(code),
+                    Some(seen) if seen != code => grp.state_differ = true,
                     Some(_) => {}
                 }
             }
@@ -596,27 +635,23 @@ impl ClusterMerger {
         interleave(&arrays, &picks).map_err(|e| e.to_string())
     }
 
-    fn first_strings(&self, name: &str) -> Result<Vec<Option<String>>, String> {
-        let a = self.gather(name, None, false)?;
-        let s = Strs::of(a.as_ref(), name)?;
-        Ok((0..a.len()).map(|i| s.get(i).map(str::to_owned)).collect())
-    }
-
     fn finish_batch(&mut self) -> Result<RecordBatch, String> {
         let Some(schema) = self.schema.clone() else {
             return Err("racluster kernel: no records".into());
         };
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         let n = self.groups.len();
-        let cause = if names.contains(&"cause") {
-            self.first_strings("cause")?
+        let cause_col = if names.contains(&"cause") {
+            self.gather("cause", None, false)?
         } else {
-            vec![None; n]
+            new_null_array(&DataType::Utf8, n)
         };
-        let state_first = self.first_strings("state")?;
-        let keys: Vec<Vec<Option<&str>>> = self.groups.iter().map(|g| key_values(&g.key)).collect();
+        let cause = Strs::of(cause_col.as_ref(), "cause")?;
+        let state_col = self.gather("state", None, false)?;
+        let state_first = Strs::of(state_col.as_ref(), "state")?;
+        let key = |i: usize, k: usize| key_value(self.index.key(i as u32), k);
         let key_col =
-            |k: usize| -> ArrayRef { Arc::new(StringArray::from_iter(keys.iter().map(|v| v[k]))) };
+            |k: usize| -> ArrayRef { Arc::new(StringArray::from_iter((0..n).map(|i| key(i, k)))) };
         let sums = |k: usize| self.groups.iter().map(move |g| g.counts[k]);
         let spkts: Vec<u64> = sums(1).collect();
         let dpkts: Vec<u64> = sums(2).collect();
@@ -642,22 +677,20 @@ impl ClusterMerger {
                     (Some(s), Some(l)) => Some((l - s) as f64 / 1e6),
                     _ => None,
                 }))),
-                "flgs" => Arc::new(StringArray::from_iter_values(
-                    self.groups.iter().map(Group::flag_string),
-                )),
+                "flgs" => ascii_column(self.groups.iter().map(Group::flag_string)),
                 "state" => Arc::new(StringArray::from_iter((0..n).map(|i| {
                     self.state(
                         i,
-                        keys[i][0],
-                        state_first[i].as_deref(),
-                        cause[i].as_deref(),
+                        key(i, 0),
+                        state_first.get(i),
+                        cause.get(i),
                         spkts[i],
                         dpkts[i],
                     )
                 }))),
-                "dir" => Arc::new(StringArray::from_iter_values(
-                    (0..n).map(|i| self.direction(i, keys[i][0], spkts[i], dpkts[i])),
-                )),
+                "dir" => {
+                    ascii_column((0..n).map(|i| self.direction(i, key(i, 0), spkts[i], dpkts[i])))
+                }
                 "cause" | "seq" => self.gather(name, None, false)?,
                 "record" if self.templates => self.gather(name, None, false)?,
                 "record" => new_null_array(&DataType::Binary, n),
@@ -711,59 +744,65 @@ impl ClusterMerger {
         RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| e.to_string())
     }
 
-    fn state(
+    fn state<'a>(
         &self,
         i: usize,
         proto: Option<&str>,
-        first: Option<&str>,
+        first: Option<&'a str>,
         cause: Option<&str>,
         spkts: u64,
         dpkts: u64,
-    ) -> Option<String> {
+    ) -> Option<&'a str> {
         let g = &self.groups[i];
         let both = spkts > 0 && dpkts > 0;
         if proto == Some("tcp") {
             if g.state_seen.is_some() && !g.state_differ {
-                return first.map(str::to_owned);
+                return first;
             }
-            return Some(g.tcp_state(both).to_owned());
+            return Some(g.tcp_state(both));
         }
         if matches!(proto, Some("icmp" | "ipv6-icmp" | "igmp"))
             || matches!(first, Some("STA" | "ERR"))
         {
-            return first.map(str::to_owned);
+            return first;
         }
-        Some(
-            if both {
-                "CON"
-            } else if spkts > 0 && cause.is_some_and(|c| INT_CAUSES.contains(&c)) {
-                "INT"
-            } else if spkts > 0 {
-                "REQ"
-            } else {
-                "RSP"
-            }
-            .to_owned(),
-        )
+        Some(if both {
+            "CON"
+        } else if spkts > 0 && cause.is_some_and(|c| INT_CAUSES.contains(&c)) {
+            "INT"
+        } else if spkts > 0 {
+            "REQ"
+        } else {
+            "RSP"
+        })
     }
 
-    fn direction(&self, i: usize, proto: Option<&str>, spkts: u64, dpkts: u64) -> String {
+    fn direction(&self, i: usize, proto: Option<&str>, spkts: u64, dpkts: u64) -> [u8; 3] {
         let g = &self.groups[i];
         let tcp = proto == Some("tcp");
         if g.rarp && proto == Some("rarp") {
-            "tel".into()
+            *b"tel"
         } else if g.arp && proto == Some("arp") {
-            "who".into()
+            *b"who"
         } else if tcp && g.syn {
-            " ->".into()
+            *b" ->"
         } else {
-            let mut s = String::with_capacity(3);
-            s.push(if dpkts > 0 { '<' } else { ' ' });
-            s.push(if tcp && !g.syn { '?' } else { '-' });
-            s.push(if spkts > 0 { '>' } else { ' ' });
-            s
+            [
+                if dpkts > 0 { b'<' } else { b' ' },
+                if tcp && !g.syn { b'?' } else { b'-' },
+                if spkts > 0 { b'>' } else { b' ' },
+            ]
         }
     }
+}
+
+/// A string column of ASCII values built without a String each.
+fn ascii_column<const N: usize>(values: impl Iterator<Item = [u8; N]>) -> ArrayRef {
+    let mut b = StringBuilder::new();
+    for v in values {
+        b.append_value(std::str::from_utf8(&v).expect("ASCII"));
+    }
+    Arc::new(b.finish())
 }
 
 /// The destination column of a source column and back (cluster.py `pairs`:
@@ -794,8 +833,9 @@ impl ClusterMerger {
             retained: 0,
             rows: 0,
             groups: Vec::new(),
-            index: HashMap::new(),
-            orient: HashMap::new(),
+            index: KeyTable::default(),
+            orient: KeyTable::default(),
+            states: KeyTable::default(),
         }
     }
 
