@@ -32,9 +32,8 @@ _HEX_WIDTH = 40
 _INDENT = "      "
 
 
-def _text(chunk: bytes) -> str:
-    # isgraph in the C locale: '!'..'~'
-    return "".join(chr(c) if 0x21 <= c <= 0x7E else "." for c in chunk)
+#: isgraph in the C locale ('!'..'~'), the other bytes as '.'
+_TEXT = bytes(c if 0x21 <= c <= 0x7E else 0x2E for c in range(256))
 
 
 def hex_dump(data: bytes) -> list[str]:
@@ -42,8 +41,9 @@ def hex_dump(data: bytes) -> list[str]:
     lines = []
     for offset in range(0, len(data), _BYTES_PER_LINE):
         chunk = data[offset : offset + _BYTES_PER_LINE]
-        groups = "".join(" " + chunk[i : i + 2].hex() for i in range(0, len(chunk), 2))
-        lines.append(f"{_INDENT}0x{offset:04x}\t{groups:<{_HEX_WIDTH}}\t{_text(chunk)}")
+        groups = " " + chunk.hex(" ", -2)  # pairs of bytes from the left, an odd last byte alone
+        text = chunk.translate(_TEXT).decode("ascii")
+        lines.append(f"{_INDENT}0x{offset:04x}\t{groups:<{_HEX_WIDTH}}\t{text}")
     return lines
 
 
