@@ -61,6 +61,7 @@ HELP = (
     "-n / -nn (no port / protocol names), -p DIGITS, -u (Unix times), -c SEP, "
     "-L N (header every N lines; 0 once; -1 none), -N \\[io]N | \\[io]A-B | \\[io]A+N, "
     "-t RANGE (see docs/ra.md), -z, -Z s|d|b, -q, -A, -M xml|json|man|TZ=ZONE|noman, "
+    "-M printer=ascii|hex|encode32|encode64|obfuscate, -M rtime[:FACTOR] (playback), -M poll, "
     "-F RARC (read at its place), -X (no rarc files; resets), -w OUT [FILTER] "
     "(Argus records, appended; - = standard output; real ra reads them). "
     "The words after a lone - (or any words that are not options) are the filter, "
