@@ -40,23 +40,34 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {n: real_argus_file(SHARED_PCAPS / c, out / f"{n}.argus", "-S", "5") for n, c in CAPTURES.items()}
 
 
-def _both(frame: pl.DataFrame, monkeypatch: pytest.MonkeyPatch, **kw: object) -> tuple[pl.DataFrame, pl.DataFrame]:
-    assert cluster_kernel.kernel_applies(frame.columns, None)
-    kernel = racluster(frame, **kw).collect()  # type: ignore[arg-type]
+def _both(
+    frame: pl.DataFrame, monkeypatch: pytest.MonkeyPatch, keys: str | None = None, **kw: object
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    assert cluster_kernel.kernel_applies(frame.columns, keys)
+    kernel = racluster(frame, keys, **kw).collect()  # type: ignore[arg-type]
     with monkeypatch.context() as m:
         m.setenv("ARGUS_RS_CLUSTER_KERNEL", "0")
-        assert not cluster_kernel.kernel_applies(frame.columns, None)
-        slow = racluster(frame, **kw).collect()  # type: ignore[arg-type]
+        assert not cluster_kernel.kernel_applies(frame.columns, keys)
+        slow = racluster(frame, keys, **kw).collect()  # type: ignore[arg-type]
     return kernel, slow
 
 
-@pytest.mark.parametrize("correct", [True, False])
+#: the default key with and without -M correct, and the 5-tuple -m list the kernel covers
+KEY_CASES = [
+    (None, True),
+    (None, False),
+    ("saddr daddr proto sport dport", None),
+    ("proto dport sport daddr saddr", True),
+]
+
+
+@pytest.mark.parametrize(("keys", "correct"), KEY_CASES)
 @pytest.mark.parametrize("capture", list(CAPTURES))
 def test_kernel_equals_polars(
-    files: dict[str, Path], capture: str, correct: bool, monkeypatch: pytest.MonkeyPatch
+    files: dict[str, Path], capture: str, keys: str | None, correct: bool | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     frame = argus_rs.read_argus(files[capture]).drop("record")
-    kernel, slow = _both(frame, monkeypatch, correct=correct)
+    kernel, slow = _both(frame, monkeypatch, keys, correct=correct)
     assert kernel.height <= frame.height
     assert_frame_equal(kernel, slow, check_dtypes=False, rel_tol=1e-12)
 
@@ -71,6 +82,7 @@ def test_kernel_templates_equal_polars(files: dict[str, Path], monkeypatch: pyte
 def test_kernel_not_for_other_keys(files: dict[str, Path]) -> None:
     frame = argus_rs.read_argus(files["smtp"])
     assert not cluster_kernel.kernel_applies(frame.columns, "saddr daddr")
+    assert not cluster_kernel.kernel_applies(frame.columns, "saddr daddr proto sport dport srcid")
     assert not cluster_kernel.kernel_applies(frame.columns, None, rmon=True)
     merged = racluster(frame).collect()
     assert not cluster_kernel.kernel_applies(merged.columns, None)  # merged again: polars combines
@@ -82,13 +94,14 @@ def test_kernel_bad_column_falls_back(files: dict[str, Path]) -> None:
     assert_frame_equal(racluster(odd).collect(), racluster(frame).collect(), check_dtypes=False)
 
 
-@pytest.mark.parametrize("capture", ["smtp", "modbus", "ipv6", "synscan"])
+@pytest.mark.parametrize("keys", [[], ["-m", "saddr", "daddr", "proto", "sport", "dport"]])
+@pytest.mark.parametrize("capture", ["smtp", "modbus", "ipv6", "synscan", "pings"])
 def test_command_matches_real_racluster(
-    files: dict[str, Path], capture: str, capsys: pytest.CaptureFixture[str]
+    files: dict[str, Path], capture: str, keys: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     fields = ["stime", "ltime", "trans", "proto", "saddr", "sport", "dir", "daddr", "dport"]
     fields += ["spkts", "dpkts", "sbytes", "dbytes", "state", "flgs", "min", "max"]
-    args = ["-r", str(files[capture]), "-n", "-u", "-c", ",", "-s", *fields]
+    args = ["-r", str(files[capture]), *keys, "-n", "-u", "-c", ",", "-s", *fields]
     real = subprocess.run(["racluster", "-X", *args], capture_output=True, text=True, check=True, timeout=120).stdout
     assert main(["racluster", *args]) in (0, None)
     ours = capsys.readouterr().out

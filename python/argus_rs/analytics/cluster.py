@@ -419,10 +419,13 @@ def racluster(
     records from: :func:`argus_rs.analytics.agr_record.aggregate_records`), else null.
     """
     if isinstance(lf, pl.DataFrame) and cluster_kernel.kernel_applies(lf.columns, keys, rmon=rmon, rmon_rows=rmon_rows):
-        # the default key on plain records: merged in one Rust pass
+        # the default key (or the 5-tuple) on plain records: merged in one Rust pass
         try:
             merged = cluster_kernel.merge(
-                [lf], correct=correct is not False, templates=templates and "record" in lf.columns
+                [lf],
+                correct=correct is not False,
+                templates=templates and "record" in lf.columns,
+                five=cluster_kernel.is_five_tuple(keys),
             )
         except ValueError:
             merged = None  # a column of another type than the readers': polars merges it

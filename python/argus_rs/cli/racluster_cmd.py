@@ -177,7 +177,7 @@ def _chunked(client: Client, keys: list[str] | None, fields: list[FieldSpec]) ->
     import polars as pl
 
     from argus_rs.analytics import racluster
-    from argus_rs.analytics.cluster_kernel import kernel_applies, merge
+    from argus_rs.analytics.cluster_kernel import is_five_tuple, kernel_applies, merge
 
     rmon = "rmon" in client.modes
     correct = True if "correct" in client.modes else False if "nocorrect" in client.modes else None
@@ -208,8 +208,9 @@ def _chunked(client: Client, keys: list[str] | None, fields: list[FieldSpec]) ->
     write = bool(client.args.config.outputs)
     columns = read_columns(client, keys, fields)
     if kernel_applies(columns, keys, rmon=rmon):
-        # the default key: every batch merged into one set of groups in Rust (no chunks)
-        kernel_result = merge(client.batches(columns), correct=correct is not False, templates=write)
+        # the default key (or the 5-tuple): every batch merged into one set of groups in Rust
+        five = is_five_tuple(keys)
+        kernel_result = merge(client.batches(columns), correct=correct is not False, templates=write, five=five)
         if kernel_result is not None:
             return _with_records(client, kernel_result) if write else kernel_result
         from argus_rs.io import empty_frame

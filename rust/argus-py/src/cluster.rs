@@ -1,6 +1,7 @@
 //! `ClusterMerger`: racluster's default merge (the records of one flow, with
 //! `-M correct` turning the reversed flow's records around) as one pass in
-//! Rust over the Arrow record batches of the ra columns, instead of polars
+//! Rust over the Arrow record batches of the ra columns (or by the -m key
+//! list `saddr daddr proto sport dport`), instead of polars
 //! expressions per record. The rules are the ones python/argus_rs/analytics/
 //! cluster.py applies (see its docstrings); the output has the same columns
 //! and order (groups in order of their first record), so the Python side
@@ -54,6 +55,8 @@ const MARKS: [&[u8]; 3] = [b"Rsd*g&ir", b"@SD", b"Ext"];
 const INT_CAUSES: [&str; 5] = ["Start", "Stop", "Close", "Closed", "Flush"];
 /// Marks a null value in a key (0xFF never occurs in UTF-8).
 const NULL_MARK: u8 = 0xFF;
+/// Names ra gives UDP flows it recognises as more (keyed as udp).
+const UDP_KINDS: [&str; 4] = ["udp", "rtp", "rtcp", "udt"];
 
 /// Byte-string keys (and a value after each) in one arena, each with an id
 /// in order of insertion: no allocation per key.
@@ -198,6 +201,9 @@ struct Group {
     /// the first state seen (interned), and whether another one was
     state_seen: Option<u32>,
     state_differ: bool,
+    /// `-m saddr daddr proto sport dport`: proto, sport, dport and sport+dport, each the
+    /// first value seen (interned) and whether another one was
+    spans: [(Option<u32>, bool); 4],
     flag_lo: [Option<u8>; FLAG_WIDTH],
     flag_hi: [Option<u8>; FLAG_WIDTH],
     marks: [u8; 3],
@@ -223,6 +229,7 @@ impl Group {
             rarp: false,
             state_seen: None,
             state_differ: false,
+            spans: [(None, false); 4],
             flag_lo: [None; FLAG_WIDTH],
             flag_hi: [None; FLAG_WIDTH],
             marks: [0; 3],
@@ -426,6 +433,8 @@ impl<'a> Cols<'a> {
 #[pyclass(module = "argus_rs._core")]
 pub struct ClusterMerger {
     correct: bool,
+    /// `-m saddr daddr proto sport dport` (any order) instead of the flow key
+    five: bool,
     templates: bool,
     schema: Option<SchemaRef>,
     batches: Vec<RecordBatch>,
@@ -502,9 +511,26 @@ impl ClusterMerger {
                 }
             }
             key.clear();
-            key.push(fam);
-            for v in [proto, saddr, sport, daddr, dport, srcid] {
-                put(&mut key, v);
+            if self.five {
+                // address keys keep ARP flows apart; the UDP kinds are one protocol; only TCP
+                // and UDP flows are keyed by port (cluster.py _key_exprs)
+                key.push(match proto {
+                    Some("arp") => 1,
+                    Some("rarp") => 2,
+                    _ => 0,
+                });
+                let ipp = proto.map(|p| if UDP_KINDS.contains(&p) { "udp" } else { p });
+                let ported = matches!(ipp, Some("tcp" | "udp"));
+                for v in [saddr, daddr, ipp] {
+                    put(&mut key, v);
+                }
+                put(&mut key, if ported { sport } else { None });
+                put(&mut key, if ported { dport } else { None });
+            } else {
+                key.push(fam);
+                for v in [proto, saddr, sport, daddr, dport, srcid] {
+                    put(&mut key, v);
+                }
             }
             let at = RowRef {
                 batch: bno,
@@ -516,6 +542,24 @@ impl ClusterMerger {
                 self.groups.push(Group::new(at));
             }
             let g = g as usize;
+            if self.five {
+                side.clear();
+                side.extend_from_slice(sport.unwrap_or("").as_bytes());
+                side.extend_from_slice(dport.unwrap_or("").as_bytes());
+                let codes = [
+                    proto.map(|v| self.states.find_or_insert(v.as_bytes(), &[]).0),
+                    sport.map(|v| self.states.find_or_insert(v.as_bytes(), &[]).0),
+                    dport.map(|v| self.states.find_or_insert(v.as_bytes(), &[]).0),
+                    Some(self.states.find_or_insert(&side, &[]).0),
+                ];
+                for (span, code) in self.groups[g].spans.iter_mut().zip(codes) {
+                    match (span.0, code) {
+                        (None, Some(c)) => span.0 = Some(c),
+                        (Some(first), Some(c)) if first != c => span.1 = true,
+                        _ => {}
+                    }
+                }
+            }
             let grp = &mut self.groups[g];
             grp.last = at;
             grp.trans += 1;
@@ -650,6 +694,16 @@ impl ClusterMerger {
         let state_col = self.gather("state", None, false)?;
         let state_first = Strs::of(state_col.as_ref(), "state")?;
         let key = |i: usize, k: usize| key_value(self.index.key(i as u32), k);
+        let proto_col = self.gather("proto", None, false)?;
+        let proto_first = Strs::of(proto_col.as_ref(), "proto")?;
+        // the merged protocol: UDP kinds merged are udp
+        let protos: Vec<Option<&str>> = (0..n)
+            .map(|i| match (self.five, self.groups[i].spans[0].1) {
+                (false, _) => key(i, 0),
+                (true, true) => Some("udp"),
+                (true, false) => proto_first.get(i),
+            })
+            .collect();
         let key_col =
             |k: usize| -> ArrayRef { Arc::new(StringArray::from_iter((0..n).map(|i| key(i, k)))) };
         let sums = |k: usize| self.groups.iter().map(move |g| g.counts[k]);
@@ -681,7 +735,7 @@ impl ClusterMerger {
                 "state" => Arc::new(StringArray::from_iter((0..n).map(|i| {
                     self.state(
                         i,
-                        key(i, 0),
+                        protos[i],
                         state_first.get(i),
                         cause.get(i),
                         spkts[i],
@@ -689,9 +743,28 @@ impl ClusterMerger {
                     )
                 }))),
                 "dir" => {
-                    ascii_column((0..n).map(|i| self.direction(i, key(i, 0), spkts[i], dpkts[i])))
+                    ascii_column((0..n).map(|i| self.direction(i, protos[i], spkts[i], dpkts[i])))
                 }
                 "cause" | "seq" => self.gather(name, None, false)?,
+                "proto" => Arc::new(StringArray::from_iter(protos.iter().copied())),
+                "saddr" | "daddr" if self.five => {
+                    let k = usize::from(name == "daddr");
+                    Arc::new(StringArray::from_iter((0..n).map(|i| key(i, k))))
+                }
+                "srcid" if self.five => self.gather(name, None, false)?,
+                "sport" | "dport" if self.five => {
+                    let k = if name == "sport" { 1 } else { 2 };
+                    let first = self.gather(name, None, false)?;
+                    let first = Strs::of(first.as_ref(), name)?;
+                    Arc::new(StringArray::from_iter((0..n).map(|i| {
+                        // ports that differ are zeroed (ICMP's type/code printed in hex)
+                        match (self.groups[i].spans[k].1, proto_first.get(i)) {
+                            (true, Some("icmp")) => Some("0x0000"),
+                            (true, _) => Some("0"),
+                            (false, _) => first.get(i),
+                        }
+                    })))
+                }
                 "record" if self.templates => self.gather(name, None, false)?,
                 "record" => new_null_array(&DataType::Binary, n),
                 _ => {
@@ -761,6 +834,12 @@ impl ClusterMerger {
             }
             return Some(g.tcp_state(both));
         }
+        if self.five && proto == Some("ipv6-icmp") && g.spans[3].1 {
+            return Some("UNK"); // merged ICMPv6 types/codes differ: the zeroed type prints UNK
+        }
+        if self.five && proto == Some("icmp") && g.spans[1].1 {
+            return Some("ECR"); // merged ICMP types/codes differ: the zeroed type 0 is an echo reply
+        }
         if matches!(proto, Some("icmp" | "ipv6-icmp" | "igmp"))
             || matches!(first, Some("STA" | "ERR"))
         {
@@ -821,12 +900,14 @@ fn pair_of(name: &str, names: &[&str]) -> Option<String> {
 impl ClusterMerger {
     /// `correct`: turn records of the reversed flow around (racluster's
     /// default); `templates`: keep each group's first record bytes in
-    /// `record` and its last in `_record_last` (for -w).
+    /// `record` and its last in `_record_last` (for -w); `five`: group by
+    /// `-m saddr daddr proto sport dport` instead (no turning around).
     #[new]
-    #[pyo3(signature = (correct=true, templates=false))]
-    fn new(correct: bool, templates: bool) -> Self {
+    #[pyo3(signature = (correct=true, templates=false, five=false))]
+    fn new(correct: bool, templates: bool, five: bool) -> Self {
         Self {
-            correct,
+            correct: correct && !five,
+            five,
             templates,
             schema: None,
             batches: Vec::new(),
