@@ -12,6 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import argus_rs
+from argus_rs import _core
 from argus_rs.analytics import cluster_kernel, racluster
 from argus_rs.cli import main
 from conftest import SHARED_PCAPS
@@ -77,6 +78,19 @@ def test_kernel_templates_equal_polars(files: dict[str, Path], monkeypatch: pyte
     kernel, slow = _both(frame, monkeypatch, templates=True)
     assert kernel.columns[-1] == "_record_last"
     assert_frame_equal(kernel, slow, check_dtypes=False, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("five", [False, True])
+def test_kernel_compaction(files: dict[str, Path], five: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches compacted to each group's first and last rows after every small push: the same
+    merged rows (first/last values, turned-around last records, record bytes)."""
+    frame = argus_rs.read_argus(files["modbus"])
+    keys = "saddr daddr proto sport dport" if five else None
+    _, slow = _both(frame, monkeypatch, keys, templates=True)
+    merger = _core.ClusterMerger(True, True, five, 1)
+    for start in range(0, frame.height, 7):
+        merger.push(frame.slice(start, 7))
+    assert_frame_equal(pl.DataFrame(merger.finish()), slow, check_dtypes=False, rel_tol=1e-12)
 
 
 def test_kernel_not_for_other_keys(files: dict[str, Path]) -> None:

@@ -347,8 +347,11 @@ class ClusterMerger:
     turned around) over Arrow record batches of the ra columns; ``templates``: ``record`` holds
     each group's first record bytes and ``_record_last`` its last's (for -w)."""
 
-    def __init__(self, correct: bool = True, templates: bool = False, five: bool = False) -> None:
-        """``five``: group by ``-m saddr daddr proto sport dport`` instead (``correct`` ignored)."""
+    def __init__(
+        self, correct: bool = True, templates: bool = False, five: bool = False, compact_rows: int = 1 << 20
+    ) -> None:
+        """``five``: group by ``-m saddr daddr proto sport dport`` instead (``correct`` ignored);
+        ``compact_rows``: rows kept before the first/last rows are compacted (tests)."""
     def push(self, batch: ArrowArrayExportable | ArrowStreamExportable) -> None:
         """Merge the records of ``batch``; ValueError ("racluster kernel: ...") for a missing
         column or one of another type."""

@@ -439,6 +439,8 @@ pub struct ClusterMerger {
     schema: Option<SchemaRef>,
     batches: Vec<RecordBatch>,
     retained: usize,
+    /// rows retained before compaction is considered (besides 4 per group)
+    compact_rows: usize,
     rows: u64,
     groups: Vec<Group>,
     /// group keys, ids = group indexes
@@ -619,7 +621,7 @@ impl ClusterMerger {
         self.rows += batch.num_rows() as u64;
         self.retained += batch.num_rows();
         self.batches.push(batch);
-        if self.retained > (4 * self.groups.len()).max(1 << 20) {
+        if self.retained > (4 * self.groups.len()).max(self.compact_rows) {
             self.compact()?;
         }
         Ok(())
@@ -903,8 +905,9 @@ impl ClusterMerger {
     /// `record` and its last in `_record_last` (for -w); `five`: group by
     /// `-m saddr daddr proto sport dport` instead (no turning around).
     #[new]
-    #[pyo3(signature = (correct=true, templates=false, five=false))]
-    fn new(correct: bool, templates: bool, five: bool) -> Self {
+    /// `compact_rows`: rows kept before the batches are compacted (tests).
+    #[pyo3(signature = (correct=true, templates=false, five=false, compact_rows=1 << 20))]
+    fn new(correct: bool, templates: bool, five: bool, compact_rows: usize) -> Self {
         Self {
             correct: correct && !five,
             five,
@@ -912,6 +915,7 @@ impl ClusterMerger {
             schema: None,
             batches: Vec::new(),
             retained: 0,
+            compact_rows,
             rows: 0,
             groups: Vec::new(),
             index: KeyTable::default(),
