@@ -65,7 +65,8 @@ struct KeyTable {
     arena: Vec<u8>,
     /// (offset, key length, value length) by id
     spans: Vec<(usize, u32, u32)>,
-    table: HashTable<u32>,
+    /// (id, 32 bits of the key's hash)
+    table: HashTable<(u32, u32)>,
     hasher: DefaultHashBuilder,
 }
 
@@ -82,13 +83,17 @@ impl KeyTable {
 
     /// The id of `key`, and whether it is new (then stored with `value`).
     fn find_or_insert(&mut self, key: &[u8], value: &[u8]) -> (u32, bool) {
-        let hash = self.hasher.hash_one(key);
+        // entries keep 32 bits of the hash: growing the table re-reads no key
+        let h32 = self.hasher.hash_one(key) as u32;
+        let hash = spread(h32);
         let (arena, spans) = (&self.arena, &self.spans);
-        let same = |&id: &u32| {
-            let (at, k, _) = spans[id as usize];
-            &arena[at..at + k as usize] == key
+        let same = |&(id, h): &(u32, u32)| {
+            h == h32 && {
+                let (at, k, _) = spans[id as usize];
+                &arena[at..at + k as usize] == key
+            }
         };
-        if let Some(&id) = self.table.find(hash, same) {
+        if let Some(&(id, _)) = self.table.find(hash, same) {
             return (id, false);
         }
         let id = self.spans.len() as u32;
@@ -96,13 +101,16 @@ impl KeyTable {
             .push((self.arena.len(), key.len() as u32, value.len() as u32));
         self.arena.extend_from_slice(key);
         self.arena.extend_from_slice(value);
-        let (arena, spans, hasher) = (&self.arena, &self.spans, &self.hasher);
-        self.table.insert_unique(hash, id, |&i| {
-            let (at, k, _) = spans[i as usize];
-            hasher.hash_one(&arena[at..at + k as usize])
-        });
+        self.table
+            .insert_unique(hash, (id, h32), |&(_, h)| spread(h));
         (id, true)
     }
+}
+
+/// A table hash from 32 bits: hashbrown takes the slot from the low bits and
+/// the tag from the top 7.
+fn spread(h32: u32) -> u64 {
+    u64::from(h32) | (u64::from(h32) << 32)
 }
 
 /// A string column of any of Arrow's string layouts (polars exports views).
