@@ -365,14 +365,16 @@ fn put(buf: &mut Vec<u8>, v: Option<&str>) {
     buf.push(0);
 }
 
-/// Key value `k` (of `KEYS`) back from a group key (after the family byte).
-fn key_value(key: &[u8], k: usize) -> Option<&str> {
-    let v = key[1..].split(|&b| b == 0).nth(k)?;
-    if v == [NULL_MARK] {
-        None
-    } else {
-        Some(std::str::from_utf8(v).expect("keys are UTF-8"))
+/// The key values back from a group key (after the family byte): `KEYS`,
+/// or for `-m saddr daddr proto sport dport` saddr, daddr, IP protocol, ports.
+fn key_values(key: &[u8]) -> [Option<&str>; KEYS.len()] {
+    let mut out = [None; KEYS.len()];
+    for (slot, v) in out.iter_mut().zip(key[1..].split(|&b| b == 0)) {
+        if v != [NULL_MARK] {
+            *slot = Some(std::str::from_utf8(v).expect("keys are UTF-8"));
+        }
     }
+    out
 }
 
 /// The columns of one input batch the merge reads.
@@ -703,7 +705,10 @@ impl ClusterMerger {
         let cause = Strs::of(cause_col.as_ref(), "cause")?;
         let state_col = self.gather("state", None, false)?;
         let state_first = Strs::of(state_col.as_ref(), "state")?;
-        let key = |i: usize, k: usize| key_value(self.index.key(i as u32), k);
+        let keys: Vec<[Option<&str>; KEYS.len()]> = (0..n)
+            .map(|i| key_values(self.index.key(i as u32)))
+            .collect();
+        let key = |i: usize, k: usize| keys[i][k];
         let proto_col = self.gather("proto", None, false)?;
         let proto_first = Strs::of(proto_col.as_ref(), "proto")?;
         // the merged protocol: UDP kinds merged are udp
